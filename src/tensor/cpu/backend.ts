@@ -1,0 +1,55 @@
+/** The float64 CPU backend: the default and the reference every other backend is checked against. */
+import type { Backend } from '../backend.ts';
+import { sizeOf, type Shape } from '../shape.ts';
+import { Tensor } from '../tensor.ts';
+import { conv2dForward, conv2dInputGrad, conv2dWeightGrad } from './conv.ts';
+import { binary, unary } from './elementwise.ts';
+import { gemm } from './gemm.ts';
+import { concat, gather, scatterAdd, stridedRead, stridedWrite } from './movement.ts';
+import { avgPool2d, avgPool2dAdjoint, maxPool2dIndices } from './pool.ts';
+import { argmaxIndices, sumAxes } from './reduce.ts';
+import { broadcastStrides } from '../shape.ts';
+
+const wrap = (shape: Shape, data: Float64Array): Tensor => new Tensor(shape, data, cpuBackend);
+
+export const cpuBackend: Backend = {
+  name: 'cpu',
+  fromFloat64: (data, shape) => wrap(shape, data),
+  read: (t) => t.storage as Float64Array,
+
+  unary: (op, x) => wrap(x.shape, unary(op, x.data)),
+  binary: (op, a, b, outShape) =>
+    wrap(outShape, binary(op, a.data, broadcastStrides(op, a.shape, outShape), b.data, broadcastStrides(op, b.shape, outShape), outShape)),
+  sumAxes: (x, reduced) => wrap(x.shape.map((d, i) => (reduced[i] ? 1 : d)), sumAxes(x.data, x.shape, reduced)),
+  argmaxIndices: (x, axis) => {
+    const outer = sizeOf(x.shape.slice(0, axis));
+    const inner = sizeOf(x.shape.slice(axis + 1));
+    return argmaxIndices(x.data, outer, x.shape[axis], inner);
+  },
+
+  stridedRead: (x, outShape, strides, offset) => wrap(outShape, stridedRead(x.data, outShape, strides, offset)),
+  stridedWrite: (x, outShape, strides, offset) => wrap(outShape, stridedWrite(x.data, x.shape, sizeOf(outShape), strides, offset)),
+  gather: (x, indices, outShape) => wrap(outShape, gather(x.data, indices)),
+  scatterAdd: (g, indices, outShape) => wrap(outShape, scatterAdd(g.data, indices, sizeOf(outShape))),
+  concat: (parts, axis, outShape) =>
+    wrap(outShape, concat(parts.map((p) => p.data), parts.map((p) => p.shape[axis]), sizeOf(outShape.slice(0, axis)), sizeOf(outShape.slice(axis + 1)))),
+
+  matmul: (a, b, g) => {
+    const out = new Float64Array(g.batch * g.m * g.n);
+    const ad = a.data, bd = b.data;
+    // op(A)(i,p) = A[i,p] or A[p,i]; likewise op(B): the GEMM reads through strides.
+    const [aRow, aCol] = g.transA ? [1, g.m] : [g.k, 1];
+    const [bRow, bCol] = g.transB ? [1, g.k] : [g.n, 1];
+    for (let t = 0; t < g.batch; t++) {
+      gemm(g.m, g.n, g.k, ad, g.aOffsets[t], aRow, aCol, bd, g.bOffsets[t], bRow, bCol, out, t * g.m * g.n, g.n, false);
+    }
+    return wrap(g.outShape, out);
+  },
+  conv2d: (x, w, g) => wrap([g.n, g.o, g.ho, g.wo], conv2dForward(x.data, w.data, g)),
+  conv2dInputGrad: (gy, w, g) => wrap([g.n, g.c, g.h, g.w], conv2dInputGrad(gy.data, w.data, g)),
+  conv2dWeightGrad: (x, gy, g) => wrap([g.o, g.c, g.kh, g.kw], conv2dWeightGrad(x.data, gy.data, g)),
+  maxPool2dIndices: (x, g) => maxPool2dIndices(x.data, g),
+  avgPool2d: (x, g) => wrap([g.n, g.c, g.ho, g.wo], avgPool2d(x.data, g)),
+  avgPool2dAdjoint: (gy, g) => wrap([g.n, g.c, g.h, g.w], avgPool2dAdjoint(gy.data, g)),
+};
+

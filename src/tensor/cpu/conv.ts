@@ -1,0 +1,111 @@
+/**
+ * conv2d and its two adjoints on the CPU, by im2col + GEMM.
+ *
+ * For image n, unfold the input into cols [c·kh·kw, ho·wo] (cols[(ci,i,j), (y,x)] =
+ * x[n, ci, y·sh − ph + i, x·sw − pw + j], zero outside the image). Then, with the weight
+ * read as Wm [o, c·kh·kw]:
+ *   forward        y_n  = Wm · cols_n                 (o × ho·wo)
+ *   input-grad     dx_n = col2im(Wmᵀ · gy_n)          (the adjoint of x ↦ conv(x, w))
+ *   weight-grad    dW  += gy_n · cols_nᵀ               (the adjoint of w ↦ conv(x, w))
+ * col2im adds each unfolded entry back onto the pixel it was read from, so it is exactly
+ * the transpose of im2col. The cols buffer is reused across images and calls.
+ */
+import type { ConvGeometry } from '../geometry.ts';
+import { gemm } from './gemm.ts';
+
+let colsBuffer = new Float64Array(0);
+
+function colsFor(g: ConvGeometry): Float64Array {
+  const size = g.c * g.kh * g.kw * g.ho * g.wo;
+  if (colsBuffer.length < size) colsBuffer = new Float64Array(size);
+  return colsBuffer;
+}
+
+/** Unfolds image n of x into cols [c·kh·kw, ho·wo]. */
+function im2col(x: Float64Array, n: number, g: ConvGeometry, cols: Float64Array): void {
+  const { c, h, w, kh, kw, strideH, strideW, padH, padW, ho, wo } = g;
+  const hw = ho * wo;
+  let row = 0;
+  for (let ci = 0; ci < c; ci++) {
+    const plane = (n * c + ci) * h * w;
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++, row++) {
+        const dst = row * hw;
+        for (let y = 0; y < ho; y++) {
+          const iy = y * strideH - padH + i;
+          const d = dst + y * wo;
+          if (iy < 0 || iy >= h) {
+            cols.fill(0, d, d + wo);
+            continue;
+          }
+          const src = plane + iy * w - padW + j;
+          for (let xo = 0, ix = j - padW; xo < wo; xo++, ix += strideW) {
+            cols[d + xo] = ix >= 0 && ix < w ? x[src + xo * strideW] : 0;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Adds cols [c·kh·kw, ho·wo] back into image n of dx (the transpose of im2col). */
+function col2im(cols: Float64Array, n: number, g: ConvGeometry, dx: Float64Array): void {
+  const { c, h, w, kh, kw, strideH, strideW, padH, padW, ho, wo } = g;
+  const hw = ho * wo;
+  let row = 0;
+  for (let ci = 0; ci < c; ci++) {
+    const plane = (n * c + ci) * h * w;
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++, row++) {
+        const src = row * hw;
+        for (let y = 0; y < ho; y++) {
+          const iy = y * strideH - padH + i;
+          if (iy < 0 || iy >= h) continue;
+          const s = src + y * wo;
+          const dst = plane + iy * w - padW + j;
+          for (let xo = 0, ix = j - padW; xo < wo; xo++, ix += strideW) {
+            if (ix >= 0 && ix < w) dx[dst + xo * strideW] += cols[s + xo];
+          }
+        }
+      }
+    }
+  }
+}
+
+/** y [n, o, ho, wo] = conv2d(x [n, c, h, w], w [o, c, kh, kw]) (cross-correlation, as PyTorch). */
+export function conv2dForward(x: Float64Array, weight: Float64Array, g: ConvGeometry): Float64Array {
+  const K = g.c * g.kh * g.kw, hw = g.ho * g.wo;
+  const y = new Float64Array(g.n * g.o * hw);
+  const cols = colsFor(g);
+  for (let n = 0; n < g.n; n++) {
+    im2col(x, n, g, cols);
+    gemm(g.o, hw, K, weight, 0, K, 1, cols, 0, hw, 1, y, n * g.o * hw, hw, false);
+  }
+  return y;
+}
+
+/** dx [n, c, h, w] = adjoint of x ↦ conv2d(x, w) applied to gy [n, o, ho, wo]. */
+export function conv2dInputGrad(gy: Float64Array, weight: Float64Array, g: ConvGeometry): Float64Array {
+  const K = g.c * g.kh * g.kw, hw = g.ho * g.wo;
+  const dx = new Float64Array(g.n * g.c * g.h * g.w);
+  const cols = colsFor(g);
+  for (let n = 0; n < g.n; n++) {
+    // cols = Wmᵀ · gy_n: Wmᵀ(r, oc) = weight[oc·K + r].
+    gemm(K, hw, g.o, weight, 0, 1, K, gy, n * g.o * hw, hw, 1, cols, 0, hw, false);
+    col2im(cols, n, g, dx);
+  }
+  return dx;
+}
+
+/** dW [o, c, kh, kw] = adjoint of w ↦ conv2d(x, w) applied to gy [n, o, ho, wo]. */
+export function conv2dWeightGrad(x: Float64Array, gy: Float64Array, g: ConvGeometry): Float64Array {
+  const K = g.c * g.kh * g.kw, hw = g.ho * g.wo;
+  const dw = new Float64Array(g.o * K);
+  const cols = colsFor(g);
+  for (let n = 0; n < g.n; n++) {
+    im2col(x, n, g, cols);
+    // dW += gy_n · cols_nᵀ: colsᵀ(t, r) = cols[r·hw + t].
+    gemm(g.o, K, hw, gy, n * g.o * hw, hw, 1, cols, 0, 1, hw, dw, 0, K, n > 0);
+  }
+  return dw;
+}

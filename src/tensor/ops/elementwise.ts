@@ -1,0 +1,43 @@
+/** Elementwise ops on tensors: unary maps and broadcasting binary maps. */
+import type { BinaryOp, UnaryOp } from '../backend.ts';
+import { broadcastShapes } from '../shape.ts';
+import type { Tensor } from '../tensor.ts';
+import { asTensor, backendOf } from './common.ts';
+
+function unaryOp(op: UnaryOp) {
+  return (x: Tensor): Tensor => {
+    const t = asTensor(op, x);
+    return t.backend.unary(op, t);
+  };
+}
+
+export const neg = unaryOp('neg');
+export const exp = unaryOp('exp');
+export const log = unaryOp('log');
+export const tanh = unaryOp('tanh');
+export const sigmoid = unaryOp('sigmoid');
+export const relu = unaryOp('relu');
+export const sqrt = unaryOp('sqrt');
+export const square = unaryOp('square');
+export const abs = unaryOp('abs');
+/** sign(x) ∈ {−1, 0, 1}. */
+export const sign = unaryOp('sign');
+/** step(x) = 1 where x > 0, else 0 (relu's derivative, relu'(0) = 0). */
+export const step = unaryOp('step');
+
+function binaryOp(op: BinaryOp) {
+  return (a: Tensor | number, b: Tensor | number): Tensor => {
+    const x = asTensor(op, a), y = asTensor(op, b);
+    const outShape = broadcastShapes(op, x.shape, y.shape);
+    return backendOf(op, x, y).binary(op, x, y, outShape);
+  };
+}
+
+export const add = binaryOp('add');
+export const sub = binaryOp('sub');
+export const mul = binaryOp('mul');
+export const div = binaryOp('div');
+/** Elementwise maximum; NaN propagates. */
+export const maximum = binaryOp('maximum');
+/** ∂max(a,b)/∂a elementwise: 1 where a > b, ½ at ties, 0 where a < b. */
+export const maximumWeight = binaryOp('maximumWeight');
