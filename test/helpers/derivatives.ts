@@ -97,7 +97,7 @@ export function checkDerivatives(f: Fn, xs: readonly Tensor[], rng: Random, opti
   expect(Math.abs(dot(u.data, jv) - vjpDotV) / Math.max(absDot, 1e-300), `${what}: dot-product test`).toBeLessThanOrEqual(DOT_TOLERANCE);
 
   if (options.secondOrder) {
-    const pullbackAt = (zs: readonly Value[]): Value[] => ad.vjp(f, zs)[1](u);
+    const pullbackAt = (zs: readonly Value[]): readonly Value[] => ad.vjp(f, zs)[1](u);
     const [, second] = ad.jvp(pullbackAt, xs, vs);
     const exact = concatData(second.map((s) => concrete(s).data));
     const pulled = (zs: readonly Tensor[]) => concatData(pullbackAt(zs).map((g) => concrete(g).data));

@@ -46,7 +46,18 @@ export function logSoftmax(x: Value, axis = -1): Value {
   return sub(x, logsumexp(x, axis, true));
 }
 
-/** softmax(x) = exp(log softmax(x)) along `axis`. */
+/**
+ * y = softmax(x) along an axis. Its Jacobian diag(y) − y yᵀ is symmetric, so
+ * jvp ẏ = y ⊙ (ẋ − Σ_k y_k ẋ_k)  and  vjp x̄ = y ⊙ (ȳ − Σ_k y_k ȳ_k).
+ */
+const softmaxPrim: Primitive<number> = {
+  name: 'softmax',
+  impl: ([x], axis) => T.softmax(x, axis),
+  jvp: ([_x], [t], axis, y) => mul(y, sub(t!, sum(mul(y, t!), axis, true))),
+  vjp: (g, _x, axis, y) => [mul(y, sub(g, sum(mul(y, g), axis, true)))],
+};
+
+/** softmax along `axis` (stable). */
 export function softmax(x: Value, axis = -1): Value {
-  return exp(logSoftmax(x, axis));
+  return bind(softmaxPrim, [x], normalizeAxis('softmax', axis, x.rank));
 }

@@ -2,7 +2,7 @@
 import { fail, fmt } from '../errors.ts';
 import { normalizeAxes, normalizeAxis, sizeOf } from '../shape.ts';
 import { Tensor } from '../tensor.ts';
-import { add, exp, log, sub } from './elementwise.ts';
+import { add, div, exp, log, sub } from './elementwise.ts';
 import { gather, reshape } from './movement.ts';
 
 /** Output shape of a reduction over `axes`, with or without the reduced dimensions kept as 1. */
@@ -61,7 +61,8 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
   return sub(x, logsumexp(x, axis, true));
 }
 
-/** softmax(x)_k = exp(x_k − logsumexp(x)) along `axis` (stable). */
+/** softmax(x)_k = exp(x_k − m) / Σ_j exp(x_j − m) along `axis`, m the maximum (stable, accurate). */
 export function softmax(x: Tensor, axis = -1): Tensor {
-  return exp(logSoftmax(x, axis));
+  const e = exp(sub(x, max(x, axis, true)));
+  return div(e, sum(e, axis, true));
 }
