@@ -32,6 +32,17 @@ export class Random {
     this.s3 = splitmix32(st);
   }
 
+  /**
+   * A generator with an explicit xoshiro128** state (four 32-bit words, not all zero), for
+   * comparison with the authors' reference implementation.
+   */
+  static fromState(state: readonly [number, number, number, number]): Random {
+    if (state.every((w) => (w >>> 0) === 0)) fail('Random.fromState', 'the state must not be all zero');
+    const r = new Random(0);
+    [r.s0, r.s1, r.s2, r.s3] = state.map((w) => w | 0);
+    return r;
+  }
+
   /** Next 32-bit unsigned integer. */
   nextUint32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
