@@ -21,6 +21,16 @@ function colsFor(g: ConvGeometry): Float64Array {
   return colsBuffer;
 }
 
+/**
+ * Output columns xo whose input column xo·stride − pad + j lies inside [0, w): a contiguous
+ * range [first, end), so the copy loops below need no bounds test per element.
+ */
+function validColumns(j: number, w: number, stride: number, pad: number, wo: number): [number, number] {
+  const first = Math.max(0, Math.ceil((pad - j) / stride));
+  const end = Math.min(wo, Math.floor((w - 1 + pad - j) / stride) + 1);
+  return [first, Math.max(first, end)];
+}
+
 /** Unfolds image n of x into cols [c·kh·kw, ho·wo]. */
 function im2col(x: Float64Array, n: number, g: ConvGeometry, cols: Float64Array): void {
   const { c, h, w, kh, kw, strideH, strideW, padH, padW, ho, wo } = g;
@@ -30,6 +40,7 @@ function im2col(x: Float64Array, n: number, g: ConvGeometry, cols: Float64Array)
     const plane = (n * c + ci) * h * w;
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++, row++) {
+        const [first, end] = validColumns(j, w, strideW, padW, wo);
         const dst = row * hw;
         for (let y = 0; y < ho; y++) {
           const iy = y * strideH - padH + i;
@@ -38,10 +49,12 @@ function im2col(x: Float64Array, n: number, g: ConvGeometry, cols: Float64Array)
             cols.fill(0, d, d + wo);
             continue;
           }
+          // Input index of output column xo: src + xo·strideW.
           const src = plane + iy * w - padW + j;
-          for (let xo = 0, ix = j - padW; xo < wo; xo++, ix += strideW) {
-            cols[d + xo] = ix >= 0 && ix < w ? x[src + xo * strideW] : 0;
-          }
+          for (let xo = 0; xo < first; xo++) cols[d + xo] = 0;
+          if (strideW === 1) cols.set(x.subarray(src + first, src + end), d + first);
+          else for (let xo = first; xo < end; xo++) cols[d + xo] = x[src + xo * strideW];
+          for (let xo = end; xo < wo; xo++) cols[d + xo] = 0;
         }
       }
     }
@@ -57,15 +70,14 @@ function col2im(cols: Float64Array, n: number, g: ConvGeometry, dx: Float64Array
     const plane = (n * c + ci) * h * w;
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++, row++) {
+        const [first, end] = validColumns(j, w, strideW, padW, wo);
         const src = row * hw;
         for (let y = 0; y < ho; y++) {
           const iy = y * strideH - padH + i;
           if (iy < 0 || iy >= h) continue;
           const s = src + y * wo;
           const dst = plane + iy * w - padW + j;
-          for (let xo = 0, ix = j - padW; xo < wo; xo++, ix += strideW) {
-            if (ix >= 0 && ix < w) dx[dst + xo * strideW] += cols[s + xo];
-          }
+          for (let xo = first; xo < end; xo++) dx[dst + xo * strideW] += cols[s + xo];
         }
       }
     }

@@ -1,0 +1,34 @@
+/**
+ * Engine kernels in float64 on the CPU backend: matmul 128/256/512 and the conv2d layers of
+ * the engine issue (forward and both adjoints), in GFLOP/s.
+ */
+import * as T from '../src/tensor/index.ts';
+import { Random, randn } from '../src/tensor/index.ts';
+import { flopSuite, type FlopCase } from './gflops.ts';
+
+export async function engineBenchmarks(): Promise<void> {
+  const rng = new Random(0);
+  const matmulCases: FlopCase[] = [128, 256, 512].map((n) => {
+    const a = randn([n, n], rng), b = randn([n, n], rng);
+    return { name: `matmul ${n}`, flops: 2 * n ** 3, run: () => T.matmul(a, b) };
+  });
+  const n512 = randn([512, 512], rng), m512 = randn([512, 512], rng);
+  matmulCases.push({ name: 'matmul 512 (aᵀ·bᵀ)', flops: 2 * 512 ** 3, run: () => T.matmul(n512, m512, { transA: true, transB: true }) });
+  await flopSuite('matmul (float64, one core)', matmulCases);
+
+  const convCases: FlopCase[] = [];
+  for (const [n, c, h, o] of [[64, 3, 32, 32], [64, 32, 16, 64]]) {
+    const x = randn([n, c, h, h], rng), w = randn([o, c, 3, 3], rng);
+    const opts = { padding: 1 };
+    const y = T.conv2d(x, w, opts);
+    const gy = randn(y.shape, rng);
+    const flops = 2 * n * o * h * h * c * 9;
+    const label = `${n}×${c}×${h}×${h} → ${o}`;
+    convCases.push(
+      { name: `conv forward ${label}`, flops, run: () => T.conv2d(x, w, opts) },
+      { name: `conv input-grad ${label}`, flops, run: () => T.conv2dInputGrad(gy, w, x.shape, opts) },
+      { name: `conv weight-grad ${label}`, flops, run: () => T.conv2dWeightGrad(x, gy, w.shape, opts) },
+    );
+  }
+  await flopSuite('conv2d 3×3, pad 1 (float64, one core)', convCases);
+}

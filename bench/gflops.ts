@@ -1,0 +1,33 @@
+/** A benny suite whose cases each do a known number of floating-point operations; prints GFLOP/s. */
+import b from 'benny';
+
+export interface FlopCase {
+  name: string;
+  /** Floating-point operations in one call of `run` (a multiply-add counts as 2). */
+  flops: number;
+  run: () => unknown;
+}
+
+export interface FlopResult {
+  name: string;
+  gflops: number;
+  msPerCall: number;
+  relativeMargin: number;
+}
+
+/** Runs the cases with benny and returns GFLOP/s per case (from benny's ops/s). */
+export async function flopSuite(title: string, cases: readonly FlopCase[], maxTime = 3): Promise<FlopResult[]> {
+  const summary = await b.suite(
+    title,
+    b.configure({ cases: { minSamples: 5, maxTime } }),
+    ...cases.map((c) => b.add(c.name, () => { c.run(); })),
+    b.cycle(),
+  );
+  const results = summary.results.map((r) => {
+    const c = cases.find((x) => x.name === r.name)!;
+    return { name: r.name, gflops: (r.ops * c.flops) / 1e9, msPerCall: 1000 / r.ops, relativeMargin: r.margin };
+  });
+  console.log(`\n${title}`);
+  console.table(results.map((r) => ({ case: r.name, 'GFLOP/s': r.gflops.toFixed(2), 'ms/call': r.msPerCall.toFixed(2), '±%': r.relativeMargin.toFixed(1) })));
+  return results;
+}
