@@ -80,17 +80,21 @@ describe('hvp', () => {
     );
   });
 
+  /** Exact H·v against finite differences of grad along a max-norm-1 direction v. */
+  function checkAgainstFiniteDifferences(net: Net, rng: Random, what: string): void {
+    const v = net.params.map((p) => randn(p.shape, rng));
+    const scale = Math.max(...flat(v).map(Math.abs));
+    const vUnit = v.map((t) => new Tensor(t.shape, t.data.map((e) => e / scale)));
+    const g = ad.grad(net.loss);
+    const fd = finiteDifference((ps) => flat(g(ps)), net.params, vUnit, NET_STEP);
+    expectClose(flat(ad.hvp(net.loss, net.params, vUnit)), fd, FD_TOLERANCE, what, norm(flat(g(net.params))));
+  }
+
   it('equals finite differences of grad on a smooth conv net (tanh, average pooling)', () => {
     fc.assert(
       fc.property(seed, (s) => {
         const rng = new Random(s);
-        const net = smallConvNet(rng, 'smooth');
-        const v = net.params.map((p) => randn(p.shape, rng));
-        const scale = Math.max(...flat(v).map(Math.abs));
-        const vUnit = v.map((t) => new Tensor(t.shape, t.data.map((e) => e / scale)));
-        const g = ad.grad(net.loss);
-        const fd = finiteDifference((ps) => flat(g(ps)), net.params, vUnit, NET_STEP);
-        expectClose(flat(ad.hvp(net.loss, net.params, vUnit)), fd, FD_TOLERANCE, 'hvp vs FD of grad', norm(flat(g(net.params))));
+        checkAgainstFiniteDifferences(smallConvNet(rng, 'smooth'), rng, 'hvp vs FD of grad');
       }),
       { numRuns: 10 },
     );
@@ -99,13 +103,7 @@ describe('hvp', () => {
   it('equals finite differences of grad on a ReLU + max-pool conv net (fixed seeds, away from kinks)', () => {
     for (const s of [1, 2, 3]) {
       const rng = new Random(s);
-      const net = smallConvNet(rng, 'relu');
-      const v = net.params.map((p) => randn(p.shape, rng));
-      const scale = Math.max(...flat(v).map(Math.abs));
-      const vUnit = v.map((t) => new Tensor(t.shape, t.data.map((e) => e / scale)));
-      const g = ad.grad(net.loss);
-      const fd = finiteDifference((ps) => flat(g(ps)), net.params, vUnit, NET_STEP);
-      expectClose(flat(ad.hvp(net.loss, net.params, vUnit)), fd, FD_TOLERANCE, `hvp vs FD of grad (seed ${s})`, norm(flat(g(net.params))));
+      checkAgainstFiniteDifferences(smallConvNet(rng, 'relu'), rng, `hvp vs FD of grad (seed ${s})`);
     }
   });
 

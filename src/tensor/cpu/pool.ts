@@ -8,22 +8,44 @@
  */
 import type { PoolGeometry } from '../geometry.ts';
 
+/**
+ * The real (unpadded) part of every window, per output row and per output column:
+ * rows [rowStart[y], rowEnd[y]) and columns [colStart[x], colEnd[x]) of the input plane.
+ */
+interface WindowBounds {
+  rowStart: Int32Array;
+  rowEnd: Int32Array;
+  colStart: Int32Array;
+  colEnd: Int32Array;
+}
+
+function windowBounds(g: PoolGeometry): WindowBounds {
+  const clip = (count: number, stride: number, pad: number, kernel: number, size: number) => {
+    const start = new Int32Array(count), end = new Int32Array(count);
+    for (let i = 0; i < count; i++) {
+      const first = i * stride - pad;
+      start[i] = Math.max(first, 0);
+      end[i] = Math.min(first + kernel, size);
+    }
+    return [start, end];
+  };
+  const [rowStart, rowEnd] = clip(g.ho, g.strideH, g.padH, g.kh, g.h);
+  const [colStart, colEnd] = clip(g.wo, g.strideW, g.padW, g.kw, g.w);
+  return { rowStart, rowEnd, colStart, colEnd };
+}
+
 /** Flat input index of the maximum of every window, shape [n, c, ho, wo]. */
 export function maxPool2dIndices(x: Float64Array, g: PoolGeometry): Int32Array {
-  const { n, c, h, w, kh, kw, strideH, strideW, padH, padW, ho, wo } = g;
+  const { n, c, h, w, ho, wo } = g;
+  const { rowStart, rowEnd, colStart, colEnd } = windowBounds(g);
   const out = new Int32Array(n * c * ho * wo);
-  let o = 0;
-  for (let plane = 0; plane < n * c; plane++) {
+  for (let plane = 0, o = 0; plane < n * c; plane++) {
     const base = plane * h * w;
     for (let y = 0; y < ho; y++) {
-      const y0 = y * strideH - padH;
-      const yStart = Math.max(y0, 0), yEnd = Math.min(y0 + kh, h);
       for (let xo = 0; xo < wo; xo++, o++) {
-        const x0 = xo * strideW - padW;
-        const xStart = Math.max(x0, 0), xEnd = Math.min(x0 + kw, w);
-        let best = -Infinity, bestIndex = base + yStart * w + xStart;
-        for (let iy = yStart; iy < yEnd; iy++) {
-          for (let ix = xStart, i = base + iy * w + xStart; ix < xEnd; ix++, i++) {
+        let best = -Infinity, bestIndex = base + rowStart[y] * w + colStart[xo];
+        for (let iy = rowStart[y]; iy < rowEnd[y]; iy++) {
+          for (let i = base + iy * w + colStart[xo], e = base + iy * w + colEnd[xo]; i < e; i++) {
             const v = x[i];
             // NaN wins (it propagates, as in PyTorch); otherwise only a strictly larger value.
             if (v > best || (v !== v && best === best)) {
@@ -41,21 +63,17 @@ export function maxPool2dIndices(x: Float64Array, g: PoolGeometry): Int32Array {
 
 /** Average pooling, divisor kh·kw. */
 export function avgPool2d(x: Float64Array, g: PoolGeometry): Float64Array {
-  const { n, c, h, w, kh, kw, strideH, strideW, padH, padW, ho, wo } = g;
+  const { n, c, h, w, ho, wo } = g;
+  const { rowStart, rowEnd, colStart, colEnd } = windowBounds(g);
   const out = new Float64Array(n * c * ho * wo);
-  const scale = 1 / (kh * kw);
-  let o = 0;
-  for (let plane = 0; plane < n * c; plane++) {
+  const scale = 1 / (g.kh * g.kw);
+  for (let plane = 0, o = 0; plane < n * c; plane++) {
     const base = plane * h * w;
     for (let y = 0; y < ho; y++) {
-      const y0 = y * strideH - padH;
-      const yStart = Math.max(y0, 0), yEnd = Math.min(y0 + kh, h);
       for (let xo = 0; xo < wo; xo++, o++) {
-        const x0 = xo * strideW - padW;
-        const xStart = Math.max(x0, 0), xEnd = Math.min(x0 + kw, w);
         let s = 0;
-        for (let iy = yStart; iy < yEnd; iy++) {
-          for (let i = base + iy * w + xStart, e = base + iy * w + xEnd; i < e; i++) s += x[i];
+        for (let iy = rowStart[y]; iy < rowEnd[y]; iy++) {
+          for (let i = base + iy * w + colStart[xo], e = base + iy * w + colEnd[xo]; i < e; i++) s += x[i];
         }
         out[o] = s * scale;
       }
@@ -66,21 +84,17 @@ export function avgPool2d(x: Float64Array, g: PoolGeometry): Float64Array {
 
 /** Adjoint of average pooling: each output's gradient / (kh·kw) onto the real elements of its window. */
 export function avgPool2dAdjoint(gy: Float64Array, g: PoolGeometry): Float64Array {
-  const { n, c, h, w, kh, kw, strideH, strideW, padH, padW, ho, wo } = g;
+  const { n, c, h, w, ho, wo } = g;
+  const { rowStart, rowEnd, colStart, colEnd } = windowBounds(g);
   const dx = new Float64Array(n * c * h * w);
-  const scale = 1 / (kh * kw);
-  let o = 0;
-  for (let plane = 0; plane < n * c; plane++) {
+  const scale = 1 / (g.kh * g.kw);
+  for (let plane = 0, o = 0; plane < n * c; plane++) {
     const base = plane * h * w;
     for (let y = 0; y < ho; y++) {
-      const y0 = y * strideH - padH;
-      const yStart = Math.max(y0, 0), yEnd = Math.min(y0 + kh, h);
       for (let xo = 0; xo < wo; xo++, o++) {
-        const x0 = xo * strideW - padW;
-        const xStart = Math.max(x0, 0), xEnd = Math.min(x0 + kw, w);
         const v = gy[o] * scale;
-        for (let iy = yStart; iy < yEnd; iy++) {
-          for (let i = base + iy * w + xStart, e = base + iy * w + xEnd; i < e; i++) dx[i] += v;
+        for (let iy = rowStart[y]; iy < rowEnd[y]; iy++) {
+          for (let i = base + iy * w + colStart[xo], e = base + iy * w + colEnd[xo]; i < e; i++) dx[i] += v;
         }
       }
     }
