@@ -1,0 +1,37 @@
+/** The `mbquad` command line. */
+import { MbquadError } from '../tensor/index.ts';
+import { Options } from './options.ts';
+import { TRAIN_HELP, trainCommand } from './train-command.ts';
+
+const HELP = `mbquad COMMAND [options]
+
+commands:
+  train   train a model on a data set (mbquad train --help)
+  demo    exact Hessian-vector product vs finite differences
+`;
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === 'help') {
+    console.log(HELP);
+    return;
+  }
+  if (command === 'train') {
+    if (rest.includes('--help')) console.log(TRAIN_HELP);
+    else trainCommand(new Options(rest));
+    return;
+  }
+  if (command === 'demo') {
+    await import('./demo.ts');
+    return;
+  }
+  console.error(`mbquad: unknown command '${command}'\n\n${HELP}`);
+  process.exitCode = 2;
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  // Bad input is reported in one line; anything else is a bug and keeps its stack.
+  if (e instanceof MbquadError) console.error(`mbquad: ${e.message}`);
+  else console.error(e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,132 @@
+/**
+ * In-memory classification data sets, stratified splits, normalization and mini-batching.
+ * Inputs are row-major float64 (N × input shape); targets are class ids.
+ */
+import { fail, fmt, type Random, sizeOf } from '../../tensor/index.ts';
+
+export interface Dataset {
+  name: string;
+  /** Per-example input shape, e.g. [1, 8, 8]. */
+  inputShape: number[];
+  numClasses: number;
+  /** N × input shape, row-major. */
+  inputs: Float64Array;
+  /** N class ids in [0, numClasses). */
+  targets: Int32Array;
+}
+
+/** A mini-batch as the curvature code takes it (DESIGN.md). */
+export interface Batch {
+  inputs: Float64Array;
+  targets: Int32Array | Float64Array;
+}
+
+export function datasetSize(d: Dataset): number {
+  return d.targets.length;
+}
+
+/** Checks sizes, labels and values (no NaN or ±∞): bad data is refused, never passed on. */
+export function checkDataset(d: Dataset): Dataset {
+  const op = `dataset '${d.name}'`;
+  const per = sizeOf(d.inputShape);
+  if (d.inputs.length !== d.targets.length * per) {
+    fail(op, `${d.targets.length} labels need ${d.targets.length * per} input values (${fmt(d.inputShape)} each), given ${d.inputs.length}`);
+  }
+  for (let i = 0; i < d.inputs.length; i++) {
+    if (!Number.isFinite(d.inputs[i])) fail(op, `input value ${i} (example ${Math.floor(i / per)}) is ${d.inputs[i]}`);
+  }
+  for (let i = 0; i < d.targets.length; i++) {
+    if (d.targets[i] < 0 || d.targets[i] >= d.numClasses) fail(op, `label of example ${i} is ${d.targets[i]}, outside 0..${d.numClasses - 1}`);
+  }
+  return d;
+}
+
+/** The examples at `indices`, in that order. */
+export function subset(d: Dataset, indices: ArrayLike<number>, name = d.name): Dataset {
+  const per = sizeOf(d.inputShape);
+  const inputs = new Float64Array(indices.length * per);
+  const targets = new Int32Array(indices.length);
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k];
+    if (!Number.isInteger(i) || i < 0 || i >= d.targets.length) fail('subset', `index ${i} is outside 0..${d.targets.length - 1}`);
+    inputs.set(d.inputs.subarray(i * per, (i + 1) * per), k * per);
+    targets[k] = d.targets[i];
+  }
+  return { ...d, name, inputs, targets };
+}
+
+/**
+ * Stratified split: within each class, the examples are shuffled with `rng` and the first
+ * round(testFraction · count) go to the test set; both sets keep the original order.
+ */
+export function stratifiedSplit(d: Dataset, testFraction: number, rng: Random): { train: Dataset; test: Dataset } {
+  if (!(testFraction > 0 && testFraction < 1)) fail('stratifiedSplit', `testFraction must be in (0, 1), given ${testFraction}`);
+  const isTest = new Uint8Array(d.targets.length);
+  for (let c = 0; c < d.numClasses; c++) {
+    const members: number[] = [];
+    d.targets.forEach((y, i) => y === c && members.push(i));
+    const perm = rng.permutation(members.length);
+    const take = Math.round(testFraction * members.length);
+    for (let k = 0; k < take; k++) isTest[members[perm[k]]] = 1;
+  }
+  const train: number[] = [], test: number[] = [];
+  isTest.forEach((t, i) => (t ? test : train).push(i));
+  return { train: subset(d, train, `${d.name}/train`), test: subset(d, test, `${d.name}/test`) };
+}
+
+/** Per-channel mean and standard deviation (the channel is the first axis of the input shape). */
+export interface Normalization {
+  mean: number[];
+  std: number[];
+}
+
+/** Per-channel statistics of a data set (compute them on the training split only). */
+export function channelStatistics(d: Dataset): Normalization {
+  const channels = d.inputShape.length === 3 ? d.inputShape[0] : 1;
+  const per = sizeOf(d.inputShape), plane = per / channels;
+  const sum = new Array<number>(channels).fill(0), sq = new Array<number>(channels).fill(0);
+  for (let i = 0; i < d.inputs.length; i++) {
+    const c = Math.floor((i % per) / plane);
+    sum[c] += d.inputs[i];
+    sq[c] += d.inputs[i] * d.inputs[i];
+  }
+  const count = d.targets.length * plane;
+  const mean = sum.map((s) => s / count);
+  const std = sq.map((s, c) => Math.sqrt(Math.max(s / count - mean[c] ** 2, 0)));
+  return { mean, std: std.map((s) => (s > 0 ? s : 1)) };
+}
+
+/** (x − mean_c) / std_c per channel. */
+export function normalize(d: Dataset, n: Normalization): Dataset {
+  const channels = n.mean.length;
+  const per = sizeOf(d.inputShape), plane = per / channels;
+  const inputs = d.inputs.map((v, i) => {
+    const c = Math.floor((i % per) / plane);
+    return (v - n.mean[c]) / n.std[c];
+  });
+  return { ...d, inputs };
+}
+
+/**
+ * Shuffles 0..n−1 with `rng` and cuts it into ⌊n / batchSize⌋ disjoint batches of equal size.
+ * With remainder 'error' (the default) n must be a multiple of batchSize, so that the batches'
+ * union is the whole set, as Eq. 5 requires. With 'drop' the n mod batchSize examples left at
+ * the end of the shuffled order are left out (training reshuffles every epoch, so each example
+ * is still seen).
+ */
+export function partitionBatches(n: number, batchSize: number, rng: Random, remainder: 'error' | 'drop' = 'error'): Int32Array[] {
+  if (!Number.isInteger(batchSize) || batchSize < 1) fail('partitionBatches', `batch size must be a positive integer, given ${batchSize}`);
+  if (batchSize > n) fail('partitionBatches', `batch size ${batchSize} exceeds the ${n} examples`);
+  if (remainder === 'error' && n % batchSize !== 0) {
+    fail('partitionBatches', `${n} examples do not split into equal batches of ${batchSize} (remainder ${n % batchSize}); pass remainder 'drop' to leave them out`);
+  }
+  const perm = rng.permutation(n);
+  const count = Math.floor(n / batchSize);
+  return Array.from({ length: count }, (_, b) => perm.slice(b * batchSize, (b + 1) * batchSize));
+}
+
+/** The batch of examples at `indices`. */
+export function batchOf(d: Dataset, indices: ArrayLike<number>): Batch {
+  const s = subset(d, indices);
+  return { inputs: s.inputs, targets: s.targets };
+}
