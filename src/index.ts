@@ -1,4 +1,6 @@
 /** mbquad: the public API by layer (DESIGN.md). */
 export * as tensor from './tensor/index.ts';
 export * as autodiff from './autodiff/index.ts';
-export { Tensor, Random } from './tensor/index.ts';
+export * as nn from './nn/index.ts';
+export { Tensor, Random, MbquadError } from './tensor/index.ts';
+export { fromSpec } from './nn/index.ts';

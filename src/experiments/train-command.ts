@@ -27,7 +27,7 @@ export const TRAIN_HELP = `mbquad train [options]
   --milestones A,B     epochs at which the learning rate is multiplied by --gamma (default none)
   --gamma X            (default 0.1)
   --seed N             initialization and shuffling seed (default 0)
-  --checkpoints N      number of log-spaced checkpoint epochs, epoch 0 and the last included (default 8)
+  --checkpoints N      checkpoints at N log-spaced epochs from 1 to the last, plus epoch 0 (default 8)
   --out DIR            where checkpoints go (default runs/<model>-<data>-seed<seed>)
   --resume FILE        continue from a checkpoint: its model, data and settings are used;
                        --epochs may be raised
@@ -69,16 +69,17 @@ export function trainCommand(opts: Options): void {
       seed: opts.integer('seed', 0),
     };
   }
+  const outDir = opts.has('out') ? opts.string('out') : join('runs', `${label}-${source.split(':')[0]}-seed${settings.seed}`);
+  const checkpointCount = opts.integer('checkpoints', 8);
   opts.checkAllUsed();
   const model = fromSpec(spec);
-  const outDir = opts.has('out') ? opts.string('out') : join('runs', `${label}-${source.split(':')[0]}-seed${settings.seed}`);
   console.log(`model (${label}):\n${model.summary()}`);
   console.log(`data: ${source}: ${data.train.targets.length} training, ${data.test.targets.length} test examples`);
   console.log(`settings: ${JSON.stringify(settings)}`);
 
   let state = resumed ? resumed.state : initialTrainState(model, settings);
   if (state.epoch > settings.epochs) fail('train', `the checkpoint is at epoch ${state.epoch}, beyond --epochs ${settings.epochs}`);
-  const checkpointEpochs = new Set(logSpacedEpochs(settings.epochs, opts.integer('checkpoints', 8)));
+  const checkpointEpochs = new Set(logSpacedEpochs(settings.epochs, checkpointCount));
   const save = (s: typeof state) => {
     const path = join(outDir, `epoch-${String(s.epoch).padStart(4, '0')}.json`);
     writeCheckpoint(path, { format: CHECKPOINT_FORMAT, spec, settings, data: source, state: s });

@@ -153,7 +153,7 @@ function copyOptimizer(s: OptimizerState): OptimizerState {
   return { kind: s.kind, step: s.step, buffers: s.buffers.map((b) => b.slice()) };
 }
 
-/** Log-spaced checkpoint epochs in [0, epochs]: 0, then round(epochs^(i/(count−1))), deduplicated, and the last. */
+/** Checkpoint epochs: 0, then count log-spaced epochs round(epochs^(i/(count−1))) from 1 to the last, deduplicated. */
 export function logSpacedEpochs(epochs: number, count = 10): number[] {
   const set = new Set<number>([0, epochs]);
   for (let i = 0; i < count; i++) set.add(Math.round(epochs ** (i / Math.max(count - 1, 1))));

@@ -1,0 +1,31 @@
+/** The command line end to end: train, checkpoint at log-spaced epochs, resume to the same result. */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readCheckpoint } from '../../src/experiments/checkpoint.ts';
+
+const cli = (args: string[]) => execFileSync(process.execPath, ['bin/mbquad.js', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+describe('mbquad train', () => {
+  it('trains, writes log-spaced checkpoints, and a resumed run ends where the uninterrupted one does', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mbquad-cli-'));
+    const common = ['--preset', 'convnet', '--depth', '0', '--width', '4', '--batch-size', '64', '--lr', '0.01', '--seed', '3', '--checkpoints', '3'];
+    const out = cli(['train', ...common, '--epochs', '4', '--out', join(dir, 'full')]);
+    expect(out).toMatch(/total: \d+ parameters/);
+    expect(out).toMatch(/done in .* test accuracy \d+\.\d+%/);
+    expect(readdirSync(join(dir, 'full')).sort()).toEqual(['epoch-0000.json', 'epoch-0001.json', 'epoch-0002.json', 'epoch-0004.json']);
+    cli(['train', ...common, '--epochs', '2', '--out', join(dir, 'part')]);
+    cli(['train', '--resume', join(dir, 'part', 'epoch-0002.json'), '--epochs', '4', '--out', join(dir, 'part')]);
+    const full = readCheckpoint(join(dir, 'full', 'epoch-0004.json'));
+    const resumed = readCheckpoint(join(dir, 'part', 'epoch-0004.json'));
+    expect(resumed.state.params).toEqual(full.state.params);
+    expect(resumed.settings.seed).toBe(3);
+  }, 120_000);
+
+  it('reports bad options in one line', () => {
+    expect(() => cli(['train', '--epochs', 'many'])).toThrow(/mbquad: options: --epochs must be a number, given 'many'/);
+    expect(() => cli(['train', '--epoch', '3'])).toThrow(/unknown option --epoch/);
+  });
+});
