@@ -1,0 +1,209 @@
+/**
+ * Top-k eigenpairs of a symmetric operator seen only through products: thick-restart Lanczos
+ * (Wu & Simon 2000) with full reorthogonalization.
+ *
+ * The basis V = [v_0 … v_j] is kept orthonormal by Gram–Schmidt against every basis vector,
+ * done twice ("twice is enough", Parlett), so Ritz vectors stay orthonormal to working
+ * precision. The projected matrix T = Vᵀ A V is tridiagonal, except after a restart, where the
+ * kept Ritz pairs form a diagonal block coupled to the next vector by an arrow. Ritz pairs
+ * (θ, V y) come from eigh(T); the residual of one is ‖A V y − θ V y‖ = β_{j+1}·|y_j|, so the
+ * convergence test ‖A u − θ u‖ ≤ tol·|θ| needs no extra product. The test runs after every
+ * product once the basis holds k vectors, so the iteration stops at the first product where
+ * the top k have converged. When the basis reaches m vectors it is restarted with the best
+ * Ritz vectors (thick restart), so memory stays O(n·m). A breakdown (β ≈ 0: an invariant
+ * subspace) continues with a fresh random vector orthogonal to the basis.
+ */
+import { fail, MbquadError, Random } from '../tensor/index.ts';
+import { eigh } from './eigh.ts';
+import type { LinearOperator } from './operator.ts';
+import { checkVector, dot, norm } from './vector.ts';
+
+export interface LanczosOptions {
+  /** 'largest' (default): the k largest algebraic eigenvalues; 'smallest': the k smallest. */
+  which?: 'largest' | 'smallest';
+  /** Converged when ‖A u − θ u‖ ≤ tol·|θ| (default 1e-10). */
+  tol?: number;
+  /** Basis size m (memory O(n·m)); default min(n, max(2k + 1, 20)), as ARPACK's ncv. */
+  basisSize?: number;
+  /** Budget of operator products (default max(100·m, 10·n)). */
+  maxMatvecs?: number;
+  /** Seed of the deterministic random start vector (default 0). */
+  seed?: number;
+}
+
+export interface LanczosResult {
+  /** Eigenvalues in descending order. */
+  values: Float64Array;
+  /** Unit eigenvectors, vectors[i] ↔ values[i]. */
+  vectors: Float64Array[];
+  /** Residual norms ‖A u_i − θ_i u_i‖ (from the Lanczos relation). */
+  residuals: Float64Array;
+  /** Number of operator products. */
+  matvecs: number;
+  restarts: number;
+  converged: boolean;
+}
+
+/** Thrown when the budget runs out before convergence; carries the partial results (like ARPACK's). */
+export class LanczosNoConvergence extends MbquadError {
+  constructor(readonly partial: LanczosResult, tol: number) {
+    const worst = Math.max(...Array.from(partial.residuals, (r, i) => r / Math.max(Math.abs(partial.values[i]), Number.MIN_VALUE)));
+    super('lanczos', `no convergence within ${partial.matvecs} products: the worst relative residual is ${worst.toExponential(2)} > tol ${tol}; partial results are in .partial`);
+  }
+}
+
+export function lanczos(op: LinearOperator, k: number, options: LanczosOptions = {}): LanczosResult {
+  const n = op.size;
+  if (!Number.isInteger(k) || k < 1 || k > n) fail('lanczos', `k must be an integer in [1, n = ${n}], given ${k}`);
+  const which = options.which ?? 'largest';
+  if (which !== 'largest' && which !== 'smallest') fail('lanczos', `which must be 'largest' or 'smallest', given ${JSON.stringify(which)}`);
+  const tol = options.tol ?? 1e-10;
+  if (!(tol > 0)) fail('lanczos', `tol must be > 0, given ${tol}`);
+  const m = options.basisSize ?? Math.min(n, Math.max(2 * k + 1, 20));
+  if (!Number.isInteger(m) || m < k || m > n) fail('lanczos', `basisSize must be an integer in [k = ${k}, n = ${n}], given ${m}`);
+  const maxMatvecs = options.maxMatvecs ?? Math.max(100 * m, 10 * n);
+  // The smallest eigenvalues of A are the largest of −A.
+  const sign = which === 'largest' ? 1 : -1;
+  const rng = new Random(options.seed ?? 0);
+  let matvecs = 0, restarts = 0;
+  const apply = (v: Float64Array): Float64Array => {
+    matvecs++;
+    const out = op.apply(v);
+    checkVector('lanczos', 'operator output', out, n);
+    for (let i = 0; i < n; i++) {
+      if (!Number.isFinite(out[i])) fail('lanczos', `operator output has a non-finite entry ${out[i]} at index ${i}`);
+      out[i] *= sign;
+    }
+    return out;
+  };
+
+  const basis: Float64Array[] = [];
+  /** Orthogonalizes w against the basis twice; returns its remaining norm. */
+  const orthogonalize = (w: Float64Array): number => {
+    for (let pass = 0; pass < 2; pass++) {
+      for (const v of basis) {
+        const c = dot(v, w);
+        for (let i = 0; i < n; i++) w[i] -= c * v[i];
+      }
+    }
+    return norm(w);
+  };
+  /** A unit random vector orthogonal to the basis (null when the basis spans everything). */
+  const freshVector = (): Float64Array | null => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const w = Float64Array.from({ length: n }, () => rng.normal());
+      const before = norm(w);
+      const after = orthogonalize(w);
+      if (after > 1e-8 * before) return w.map((x) => x / after);
+    }
+    return null;
+  };
+
+  basis.push(freshVector()!);
+  // T = Vᵀ A V, stored dense (m×m); `coupling` is β of the last vector to the next one.
+  let T = new Float64Array(m * m);
+  let kept = 0; // Ritz vectors kept at the last restart (the arrow's head)
+  let coupling = 0;
+  let ritz: { values: Float64Array; vectors: Float64Array; size: number } | null = null;
+  let residualNorms = new Float64Array(0);
+
+  const ritzOf = (size: number) => {
+    const sub = new Float64Array(size * size);
+    for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) sub[i * size + j] = T[i * m + j];
+    const e = eigh(sub, size, { symmetryTolerance: 1e-8 });
+    // Descending: column size−1−i of e.vectors is the i-th largest.
+    const values = Float64Array.from({ length: size }, (_, i) => e.values[size - 1 - i]);
+    const vectors = new Float64Array(size * size); // column i ↔ values[i]
+    for (let r = 0; r < size; r++) for (let i = 0; i < size; i++) vectors[r * size + i] = e.vectors[r * size + size - 1 - i];
+    return { values, vectors, size };
+  };
+
+  while (true) {
+    const j = basis.length - 1;
+    // One Lanczos step: w = A v_j, α_j = v_jᵀ w, then w ⟂ V, β_j = ‖w‖, v_{j+1} = w / β_j.
+    const w = apply(basis[j]);
+    const alpha = dot(basis[j], w);
+    T[j * m + j] = alpha;
+    let beta = orthogonalize(w);
+    const scale = Math.max(Math.abs(alpha), Math.abs(coupling), 1e-300);
+    const size = j + 1;
+    let next: Float64Array | null;
+    if (beta <= 1e-12 * scale) {
+      // Invariant subspace: the Ritz pairs so far are exact; continue in a fresh direction.
+      beta = 0;
+      next = size < n ? freshVector() : null;
+    } else {
+      next = w.map((x) => x / beta);
+    }
+    coupling = beta;
+
+    if (size >= k) {
+      ritz = ritzOf(size);
+      // Residual of Ritz pair i: β_j · |y_i[last]|.
+      residualNorms = Float64Array.from({ length: k }, (_, i) => Math.abs(beta * ritz!.vectors[(size - 1) * size + i]));
+      const converged = residualNorms.every((r, i) => r <= tol * Math.abs(ritz!.values[i]));
+      if (converged || next === null || matvecs >= maxMatvecs) {
+        const result = assemble(ritz, basis, k, n, sign, residualNorms, matvecs, restarts, converged || next === null);
+        if (!result.converged) throw new LanczosNoConvergence(result, tol);
+        return result;
+      }
+    }
+    if (next === null) fail('lanczos', 'internal error: basis exhausted before k Ritz pairs');
+
+    if (size < m) {
+      basis.push(next);
+      T[j * m + j + 1] = T[(j + 1) * m + j] = beta;
+      continue;
+    }
+    // Thick restart: keep the best `kept` Ritz vectors, then the residual direction v_{m}.
+    restarts++;
+    kept = Math.min(m - 1, k + Math.floor((m - k) / 2));
+    const r = ritz ?? ritzOf(size);
+    const newBasis: Float64Array[] = [];
+    const newT = new Float64Array(m * m);
+    for (let i = 0; i < kept; i++) {
+      const u = new Float64Array(n);
+      for (let t = 0; t < size; t++) {
+        const y = r.vectors[t * size + i];
+        const v = basis[t];
+        for (let q = 0; q < n; q++) u[q] += y * v[q];
+      }
+      newBasis.push(u);
+      newT[i * m + i] = r.values[i];
+      // Arrow: v_kept couples to Ritz vector i with β · y_i[last].
+      newT[i * m + kept] = newT[kept * m + i] = beta * r.vectors[(size - 1) * size + i];
+    }
+    basis.length = 0;
+    basis.push(...newBasis, next);
+    T = newT;
+  }
+}
+
+/** Ritz vectors u_i = V y_i of the top k Ritz pairs, in descending order of the original operator. */
+function assemble(
+  ritz: { values: Float64Array; vectors: Float64Array; size: number },
+  basis: Float64Array[], k: number, n: number, sign: number, residuals: Float64Array, matvecs: number, restarts: number, converged: boolean,
+): LanczosResult {
+  const { size } = ritz;
+  const vectors: Float64Array[] = [];
+  for (let i = 0; i < k; i++) {
+    const u = new Float64Array(n);
+    for (let t = 0; t < size; t++) {
+      const y = ritz.vectors[t * size + i];
+      const v = basis[t];
+      for (let q = 0; q < n; q++) u[q] += y * v[q];
+    }
+    vectors.push(u);
+  }
+  const values = Float64Array.from({ length: k }, (_, i) => sign * ritz.values[i]);
+  // For 'smallest' the Ritz values of −A come largest first; report descending values of A.
+  const order = Array.from(values.keys()).sort((a, b) => values[b] - values[a]);
+  return {
+    values: Float64Array.from(order, (i) => values[i]),
+    vectors: order.map((i) => vectors[i]),
+    residuals: Float64Array.from(order, (i) => residuals[i]),
+    matvecs,
+    restarts,
+    converged,
+  };
+}
