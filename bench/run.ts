@@ -1,4 +1,14 @@
-/** `npm run bench`: every benchmark suite, in one process (ratios are only compared within a run). */
+/**
+ * `npm run bench [-- engine|linalg]`: the benchmark suites, in one process (ratios are only
+ * compared within a run).
+ */
 import { engineBenchmarks } from './engine.bench.ts';
+import { linalgBenchmarks } from './linalg.bench.ts';
 
-await engineBenchmarks();
+const suites: Record<string, () => Promise<void>> = { engine: engineBenchmarks, linalg: linalgBenchmarks };
+const chosen = process.argv.slice(2);
+for (const name of chosen.length > 0 ? chosen : Object.keys(suites)) {
+  const suite = suites[name];
+  if (!suite) throw new Error(`unknown suite '${name}'; known: ${Object.keys(suites).join(', ')}`);
+  await suite();
+}

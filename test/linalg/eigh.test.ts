@@ -1,0 +1,98 @@
+/** eigh reconstructs A with orthonormal eigenvectors; Cholesky and triangular solves; operators. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { linalg } from '../../src/index.ts';
+import { Random } from '../../src/tensor/index.ts';
+import { seed } from '../helpers/arbitrary.ts';
+import { column, frobenius, matVec, randomSymmetric, withSpectrum } from '../helpers/matrices.ts';
+
+/** ‖A V − V Λ‖_F / (n ‖A‖_F) and max |VᵀV − I|. */
+function quality(a: Float64Array, n: number) {
+  const { values, vectors } = linalg.eigh(a, n);
+  let res = 0, orth = 0;
+  for (let c = 0; c < n; c++) {
+    const v = column(vectors, n, c);
+    const av = matVec(a, n, v);
+    for (let i = 0; i < n; i++) res += (av[i] - values[c] * v[i]) ** 2;
+    for (let d = 0; d < n; d++) {
+      const w = column(vectors, n, d);
+      orth = Math.max(orth, Math.abs(linalg.dot(v, w) - (c === d ? 1 : 0)));
+    }
+  }
+  return { values, residual: Math.sqrt(res) / (n * Math.max(frobenius(a), 1e-300)), orth };
+}
+
+// Backward-stable: ‖AV − VΛ‖ ≤ c·n·ε·‖A‖; the bound 1e-12·n·‖A‖ has ~10⁴ of margin here.
+const RESIDUAL = 1e-12;
+const ORTHONORMAL = 1e-12;
+
+describe('eigh', () => {
+  it('reconstructs random symmetric matrices with orthonormal eigenvectors, ascending values', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 40 }), seed, (n, s) => {
+      const q = quality(randomSymmetric(n, new Random(s)), n);
+      expect(q.residual).toBeLessThanOrEqual(RESIDUAL);
+      expect(q.orth).toBeLessThanOrEqual(ORTHONORMAL);
+      for (let i = 1; i < n; i++) expect(q.values[i]).toBeGreaterThanOrEqual(q.values[i - 1]);
+    }), { numRuns: 40 });
+  });
+  it('handles repeated eigenvalues, rank deficiency and bad scaling', () => {
+    fc.assert(fc.property(fc.integer({ min: 2, max: 30 }), seed, fc.constantFrom('repeated', 'rank-deficient', 'badly scaled'), (n, s, kind) => {
+      const rng = new Random(s);
+      const spectrum = Array.from({ length: n }, (_, i) =>
+        kind === 'repeated' ? [3, 3, 3, -1][i % 4] : kind === 'rank-deficient' ? (i < n / 2 ? 0 : rng.normal()) : 10 ** (12 * rng.uniform() - 6) * (rng.uniform() < 0.5 ? -1 : 1));
+      const { a } = withSpectrum(spectrum, rng);
+      const q = quality(a, n);
+      expect(q.residual).toBeLessThanOrEqual(RESIDUAL);
+      expect(q.orth).toBeLessThanOrEqual(ORTHONORMAL);
+      const sorted = [...spectrum].sort((x, y) => x - y);
+      const scale = Math.max(...spectrum.map(Math.abs));
+      sorted.forEach((v, i) => expect(Math.abs(q.values[i] - v)).toBeLessThanOrEqual(1e-12 * n * scale));
+    }), { numRuns: 40 });
+  });
+  it('refuses non-square, non-symmetric and non-finite input with a clear error', () => {
+    expect(() => linalg.eigh(new Float64Array(6), 2)).toThrow(/eigh: a 2×2 matrix needs 4 entries, given 6/);
+    expect(() => linalg.eigh(Float64Array.of(1, 2, 2.1, 1), 2)).toThrow(/eigh: matrix is not symmetric: \|a\[0\]\[1\] − a\[1\]\[0\]\| = 1.000e-1 exceeds 1e-10 · max\|a\|/);
+    expect(() => linalg.eigh(Float64Array.of(1, NaN, NaN, 1), 2)).toThrow(/eigh: matrix has a non-finite entry NaN at index 1/);
+    // Within the stated tolerance, a rounding-level asymmetry is accepted (and symmetrized).
+    expect(linalg.eigh(Float64Array.of(1, 2, 2 + 1e-14, 1), 2).values[1]).toBeCloseTo(3, 12);
+  });
+});
+
+describe('cholesky and triangular solves', () => {
+  it('L Lᵀ = A and choleskySolve solves A x = b on random SPD matrices', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 25 }), seed, (n, s) => {
+      const rng = new Random(s);
+      const { a } = withSpectrum(Array.from({ length: n }, () => 0.1 + rng.uniform() * 10), rng);
+      const l = linalg.cholesky(a, n);
+      let err = 0;
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+        if (j > i) expect(l[i * n + j]).toBe(0);
+        let t = 0;
+        for (let k = 0; k < n; k++) t += l[i * n + k] * l[j * n + k];
+        err = Math.max(err, Math.abs(t - a[i * n + j]));
+      }
+      expect(err).toBeLessThanOrEqual(1e-13 * frobenius(a));
+      const b = Float64Array.from({ length: n }, () => rng.normal());
+      const x = linalg.choleskySolve(l, n, b);
+      const r = matVec(a, n, x).map((v, i) => v - b[i]);
+      // condition ≤ 100: backward error ε·κ·‖A‖‖x‖ bounds the residual
+      expect(linalg.norm(r)).toBeLessThanOrEqual(1e-12 * frobenius(a) * linalg.norm(x));
+    }), { numRuns: 30 });
+  });
+  it('refuses indefinite and non-symmetric matrices', () => {
+    expect(() => linalg.cholesky(Float64Array.of(1, 2, 2, 1), 2)).toThrow(/cholesky: matrix is not positive definite: pivot 1 is -3.000e\+0/);
+    expect(() => linalg.cholesky(Float64Array.of(2, 1, 0, 2), 2)).toThrow(/cholesky: matrix is not symmetric/);
+    expect(() => linalg.solveLower(Float64Array.of(1, 0, 1, 0), 2, Float64Array.of(1, 1))).toThrow(/solveLower: zero diagonal entry at 1/);
+    expect(Array.from(linalg.solveUpper(Float64Array.of(2, 1, 0, 4), 2, Float64Array.of(4, 8)))).toEqual([1, 2]);
+  });
+});
+
+describe('operators', () => {
+  it('dense, scaled identity, scaled and summed operators', () => {
+    const a = Float64Array.of(1, 2, 2, 5);
+    const op = linalg.sumOperators(linalg.denseOperator(a, 2), linalg.scaledIdentity(2, 3), linalg.scaledOperator(linalg.denseOperator(a, 2), -1));
+    expect(Array.from(op.apply(Float64Array.of(1, -2)))).toEqual([3, -6]);
+    expect(() => linalg.sumOperators(linalg.scaledIdentity(2, 1), linalg.scaledIdentity(3, 1))).toThrow(/sumOperators: operator 1 has size 3, operator 0 has size 2/);
+    expect(() => linalg.denseOperator(a, 2).apply(new Float64Array(3))).toThrow(/denseOperator.apply: vector must have length 2, given 3/);
+  });
+});
