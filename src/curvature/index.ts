@@ -1,0 +1,6 @@
+/** src/curvature: curvature of a model on a batch, directional slopes and curvatures, the bias study. */
+export { problem, type Problem, type Batch } from './problem.ts';
+export { loss, gradient, hessianVectorProduct, ggnVectorProduct, type ChunkOptions } from './products.ts';
+export { curvatureOperator, hessianOperator, ggnOperator, denseMatrix, hessianMatrix, ggnMatrix, type CurvatureKind } from './operators.ts';
+export { directionalSlope, directionalCurvature, newtonStep, overlapWeights } from './directional.ts';
+export { projectQuadratic, evaluateProjected, projectedGrid, type ProjectedQuadratic } from './projected.ts';

@@ -1,0 +1,53 @@
+/**
+ * Curvature matrices as LinearOperators (DESIGN.md) — what Lanczos, CG and the bias study see —
+ * and as dense matrices for small models. An operator on a batch that is a whole data set is
+ * evaluated in chunks and equals the full-batch matrix (the average over disjoint equal-size
+ * batches, Eq. 5).
+ */
+import { fail } from '../tensor/index.ts';
+import type { LinearOperator } from '../linalg/operator.ts';
+import { batchSize, type Batch, type Problem } from './problem.ts';
+import { ggnVectorProduct, hessianVectorProduct, type ChunkOptions } from './products.ts';
+
+export type CurvatureKind = 'hessian' | 'ggn';
+
+export function curvatureOperator(p: Problem, batch: Batch, kind: CurvatureKind, options: ChunkOptions = {}): LinearOperator {
+  if (kind !== 'hessian' && kind !== 'ggn') fail('curvatureOperator', `kind must be 'hessian' or 'ggn', given ${JSON.stringify(kind)}`);
+  batchSize(p, batch, 'curvatureOperator'); // fail early on a bad batch
+  const product = kind === 'hessian' ? hessianVectorProduct : ggnVectorProduct;
+  return { size: p.model.numParams, apply: (v) => product(p, batch, v, options) };
+}
+
+/** v ↦ H_B v. */
+export function hessianOperator(p: Problem, batch: Batch, options: ChunkOptions = {}): LinearOperator {
+  return curvatureOperator(p, batch, 'hessian', options);
+}
+
+/** v ↦ G_B v. */
+export function ggnOperator(p: Problem, batch: Batch, options: ChunkOptions = {}): LinearOperator {
+  return curvatureOperator(p, batch, 'ggn', options);
+}
+
+/** The dense P×P matrix of an operator (P products with unit vectors; row-major, column j = A e_j). */
+export function denseMatrix(op: LinearOperator): Float64Array {
+  const n = op.size;
+  const out = new Float64Array(n * n);
+  const e = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    e[j] = 1;
+    const col = op.apply(e);
+    e[j] = 0;
+    for (let i = 0; i < n; i++) out[i * n + j] = col[i];
+  }
+  return out;
+}
+
+/** H_B as a dense matrix (small models only: P products). */
+export function hessianMatrix(p: Problem, batch: Batch, options: ChunkOptions = {}): Float64Array {
+  return denseMatrix(hessianOperator(p, batch, options));
+}
+
+/** G_B as a dense matrix (small models only). */
+export function ggnMatrix(p: Problem, batch: Batch, options: ChunkOptions = {}): Float64Array {
+  return denseMatrix(ggnOperator(p, batch, options));
+}

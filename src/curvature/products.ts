@@ -1,0 +1,94 @@
+/**
+ * Loss, gradient and the exact curvature-vector products of a problem on a batch (a batch may
+ * be a whole data set: it is evaluated in chunks, weighted by their sizes, so the result is the
+ * full-batch quantity).
+ *  - Hessian: H v = ∇²L_B(θ) v, forward-over-reverse (the JVP of the gradient), exact.
+ *  - GGN: G v = (1/|B|) Σ_n J_nᵀ Λ_n J_n v + λ D v (MATH.md §1): a JVP of the network output
+ *    ż = J v, the loss Hessian with respect to the outputs in closed form, then a VJP.
+ */
+import * as ad from '../autodiff/index.ts';
+import type { Value } from '../autodiff/index.ts';
+import { Tensor } from '../tensor/index.ts';
+import { chunks, checkParamVector, inputTensor, objective, type Batch, type Problem } from './problem.ts';
+
+export interface ChunkOptions {
+  /** Examples per chunk (default 256): bounds memory; does not change the result beyond rounding. */
+  chunkSize?: number;
+}
+
+const DEFAULT_CHUNK = 256;
+
+/** Σ_chunks weight · f(chunk), for per-example-mean quantities. */
+function accumulate(p: Problem, batch: Batch, options: ChunkOptions, op: string, f: (chunk: Batch, n: number) => Float64Array): Float64Array {
+  let total: Float64Array | null = null;
+  for (const c of chunks(p, batch, options.chunkSize ?? DEFAULT_CHUNK, op)) {
+    const part = f(c.batch, c.n);
+    if (total === null) total = part.map((x) => c.weight * x);
+    else for (let i = 0; i < total.length; i++) total[i] += c.weight * part[i];
+  }
+  return total!;
+}
+
+/** L_B(θ): mean loss over the batch + (λ/2)‖θ_w‖² (Eq. 1). */
+export function loss(p: Problem, batch: Batch, options: ChunkOptions = {}): number {
+  return accumulate(p, batch, options, 'curvature.loss', (chunk, n) =>
+    Float64Array.of(ad.concrete(objective(p, chunk, n)(p.model.split(p.params))).item()))[0];
+}
+
+/** g_B = ∇L_B(θ) (flat, PyTorch order). */
+export function gradient(p: Problem, batch: Batch, options: ChunkOptions = {}): Float64Array {
+  return accumulate(p, batch, options, 'curvature.gradient', (chunk, n) => p.model.join(ad.grad(objective(p, chunk, n))(p.model.split(p.params))));
+}
+
+/** H_B v, exact (forward-over-reverse). */
+export function hessianVectorProduct(p: Problem, batch: Batch, v: Float64Array, options: ChunkOptions = {}): Float64Array {
+  checkParamVector(p, v, 'v', 'curvature.hessianVectorProduct');
+  return accumulate(p, batch, options, 'curvature.hessianVectorProduct', (chunk, n) =>
+    p.model.join(ad.hvp(objective(p, chunk, n), p.model.split(p.params), p.model.split(v))));
+}
+
+/**
+ * Λ ż for the batch-mean loss, per example, in closed form:
+ *  - softmax cross-entropy: Λ_n = (diag(p_n) − p_n p_nᵀ)/N, so Λ_n ż_n = (p ⊙ ż − p (pᵀż))/N;
+ *  - MSE over all N·C elements: Λ = (2/(N·C)) I.
+ */
+function lossHessianTimes(p: Problem, outputs: Tensor, tangent: Tensor, n: number): Tensor {
+  const z = outputs.data, t = tangent.data;
+  const out = new Float64Array(z.length);
+  if (p.loss === 'mse') {
+    const scale = 2 / z.length;
+    for (let i = 0; i < z.length; i++) out[i] = scale * t[i];
+    return new Tensor(outputs.shape, out);
+  }
+  const c = z.length / n;
+  for (let row = 0; row < n; row++) {
+    const o = row * c;
+    let max = -Infinity;
+    for (let j = 0; j < c; j++) max = Math.max(max, z[o + j]);
+    let sum = 0;
+    for (let j = 0; j < c; j++) sum += (out[o + j] = Math.exp(z[o + j] - max)); // unnormalized p
+    let pt = 0;
+    for (let j = 0; j < c; j++) {
+      out[o + j] /= sum; // p = softmax(z)
+      pt += out[o + j] * t[o + j];
+    }
+    for (let j = 0; j < c; j++) out[o + j] = (out[o + j] * (t[o + j] - pt)) / n; // p ⊙ (ż − pᵀż) / N
+  }
+  return new Tensor(outputs.shape, out);
+}
+
+/** G_B v = J_zᵀ Λ J_z v + λ D v (the GGN of Eq. 2 on the batch). */
+export function ggnVectorProduct(p: Problem, batch: Batch, v: Float64Array, options: ChunkOptions = {}): Float64Array {
+  checkParamVector(p, v, 'v', 'curvature.ggnVectorProduct');
+  const dataPart = accumulate(p, batch, options, 'curvature.ggnVectorProduct', (chunk, n) => {
+    const inputs = inputTensor(p, chunk, n);
+    const network = (params: readonly Value[]) => p.model.forward(params, inputs);
+    const params = p.model.split(p.params);
+    const [, outputTangent] = ad.jvp(network, params, p.model.split(v)); // ż = J v
+    const [outputs, pullback] = ad.vjp(network, params);
+    const u = lossHessianTimes(p, ad.concrete(outputs), ad.concrete(outputTangent), n); // Λ ż
+    return p.model.join(pullback(u)); // Jᵀ Λ J v
+  });
+  for (let i = 0; i < dataPart.length; i++) dataPart[i] += p.weightDecay * p.weightMask[i] * v[i]; // + λ D v
+  return dataPart;
+}
