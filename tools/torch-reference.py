@@ -72,7 +72,26 @@ for index, spec in enumerate(SPECS):
         data = nn.functional.cross_entropy(outputs, targets) if loss == "cross_entropy" else nn.MSELoss()(outputs, targets)
         weights = [p for name, p in model.named_parameters() if name.endswith("weight")]
         value = data + weight_decay / 2 * sum((w ** 2).sum() for w in weights)
-        grads = torch.autograd.grad(value, list(model.parameters()))
+        params = list(model.parameters())
+        grads = torch.autograd.grad(value, params, create_graph=True)
+        v = torch.randn(theta.numel())
+        vs = list(torch.split(v, [p.numel() for p in params]))
+        vs = [t.view_as(p) for t, p in zip(vs, params)]
+        # Hessian-vector product: ∇(∇L · v)
+        hv = torch.autograd.grad(sum((g * t).sum() for g, t in zip(grads, vs)), params, retain_graph=True)
+        # GGN-vector product: J v by the double-VJP trick, Λ (J v) in closed form, then Jᵀ(·)
+        out = model(x)
+        dummy = torch.zeros_like(out, requires_grad=True)
+        jt_dummy = torch.autograd.grad(out, params, dummy, create_graph=True)
+        jv = torch.autograd.grad(jt_dummy, dummy, vs)[0]
+        if loss == "cross_entropy":
+            p_ = torch.softmax(out, dim=1).detach()
+            ljv = (p_ * jv - p_ * (p_ * jv).sum(dim=1, keepdim=True)) / n
+        else:
+            ljv = 2 * jv / out.numel()
+        ggn = torch.autograd.grad(out, params, ljv)
+        mask = torch.cat([torch.ones(p.numel()) if name.endswith("weight") else torch.zeros(p.numel()) for name, p in model.named_parameters()])
+        ggnv = torch.cat([t.flatten() for t in ggn]) + weight_decay * mask * v
         cases.append({
             "spec": spec,
             "names": [name for name, _ in model.named_parameters()],
@@ -84,6 +103,9 @@ for index, spec in enumerate(SPECS):
             "outputs": outputs.detach().flatten().tolist(),
             "value": value.item(),
             "gradient": torch.cat([g.flatten() for g in grads]).tolist(),
+            "v": v.tolist(),
+            "hvp": torch.cat([t.flatten() for t in hv]).tolist(),
+            "ggnvp": ggnv.tolist(),
         })
 
 with open("test/fixtures/torch-reference.json", "w") as f:

@@ -1,6 +1,7 @@
 /**
  * mbquad against PyTorch (float64) on models covering every layer type and option: parameter
- * names and order, outputs, the regularized loss (Eq. 1) and its gradient. The reference
+ * names and order, outputs, the regularized loss (Eq. 1), its gradient, and the Hessian- and
+ * GGN-vector products of the curvature layer. The reference
  * numbers come from tools/torch-reference.py (PyTorch is not a dependency). Both sides are
  * exact float64 computations summing in different orders, so they agree to rounding: the
  * largest relative error seen is 2.4e-16, and 1e-12 leaves four orders of margin.
@@ -9,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as ad from '../../src/autodiff/index.ts';
 import type { Value } from '../../src/autodiff/index.ts';
-import { nn } from '../../src/index.ts';
+import { curvature, nn } from '../../src/index.ts';
 import { Tensor } from '../../src/tensor/index.ts';
 import { expectClose } from '../helpers/derivatives.ts';
 
@@ -24,6 +25,9 @@ interface Case {
   outputs: number[];
   value: number;
   gradient: number[];
+  v: number[];
+  hvp: number[];
+  ggnvp: number[];
 }
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/torch-reference.json', import.meta.url), 'utf8')) as { torch: string; cases: Case[] };
@@ -47,6 +51,13 @@ describe(`agreement with PyTorch ${fixture.torch} (float64)`, () => {
       const [value, [gradient]] = ad.valueAndGrad(objective)([new Tensor([model.numParams], theta)]);
       expectClose(Float64Array.of(ad.concrete(value).item()), Float64Array.of(c.value), TOLERANCE, 'loss');
       expectClose(ad.concrete(gradient).data, Float64Array.from(c.gradient), TOLERANCE, 'gradient');
+      const problem = curvature.problem({ model, loss: c.loss, weightDecay: c.weightDecay, params: theta });
+      const batch = { inputs: Float64Array.from(c.inputs), targets };
+      expectClose(curvature.gradient(problem, batch), Float64Array.from(c.gradient), TOLERANCE, 'curvature.gradient');
+      expect(Math.abs(curvature.loss(problem, batch) - c.value)).toBeLessThanOrEqual(TOLERANCE * Math.abs(c.value));
+      const v = Float64Array.from(c.v);
+      expectClose(curvature.hessianVectorProduct(problem, batch, v), Float64Array.from(c.hvp), TOLERANCE, 'Hessian-vector product');
+      expectClose(curvature.ggnVectorProduct(problem, batch, v), Float64Array.from(c.ggnvp), TOLERANCE, 'GGN-vector product');
     });
   });
 });
