@@ -4,8 +4,9 @@
  */
 import { engineBenchmarks } from './engine.bench.ts';
 import { linalgBenchmarks } from './linalg.bench.ts';
+import { curvatureBenchmarks } from './curvature.bench.ts';
 
-const suites: Record<string, () => Promise<void>> = { engine: engineBenchmarks, linalg: linalgBenchmarks };
+const suites: Record<string, () => Promise<void>> = { engine: engineBenchmarks, linalg: linalgBenchmarks, curvature: curvatureBenchmarks };
 const chosen = process.argv.slice(2);
 for (const name of chosen.length > 0 ? chosen : Object.keys(suites)) {
   const suite = suites[name];

@@ -4,6 +4,7 @@
  */
 import type { Shape } from '../shape.ts';
 import { sizeOf } from '../shape.ts';
+import { coalesce, contiguousStrides, forEachRow } from './strided.ts';
 
 export type UnaryOp = 'neg' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu' | 'sqrt' | 'square' | 'abs' | 'sign' | 'step';
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'maximumWeight';
@@ -47,44 +48,15 @@ export function binary(
 ): Float64Array {
   const n = sizeOf(outShape);
   const out = new Float64Array(n);
-  if (a.length === n && b.length === n && isContiguous(aStrides, outShape) && isContiguous(bStrides, outShape)) {
+  const c = coalesce(outShape, [contiguousStrides(outShape), aStrides, bStrides]);
+  if (c.shape.length === 1 && c.strides[1][0] === 1 && c.strides[2][0] === 1) {
     binaryDirect(op, a, b, out);
-  } else {
-    binaryIndexed(op, a, offsetsOf(aStrides, outShape), b, offsetsOf(bStrides, outShape), out);
+    return out;
   }
+  const last = c.shape.length - 1, length = c.shape[last];
+  const sa = c.strides[1][last], sb = c.strides[2][last];
+  forEachRow(c, ([o, oa, ob]) => binaryRow(op, a, oa, sa, b, ob, sb, out, o, length));
   return out;
-}
-
-function isContiguous(strides: readonly number[], shape: Shape): boolean {
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    if (shape[i] !== 1 && strides[i] !== s) return false;
-    s *= shape[i];
-  }
-  return true;
-}
-
-/** Flat operand offset for every output element (row-major over `shape`). */
-export function offsetsOf(strides: readonly number[], shape: Shape): Int32Array {
-  const n = sizeOf(shape);
-  const offsets = new Int32Array(n);
-  const rank = shape.length;
-  if (rank === 0) return offsets;
-  const index = new Array<number>(rank).fill(0);
-  const last = rank - 1, inner = shape[last], innerStride = strides[last];
-  let base = 0;
-  for (let o = 0; o < n; o += inner) {
-    for (let j = 0, off = base; j < inner; j++, off += innerStride) offsets[o + j] = off;
-    // Advance the odometer over the outer dimensions.
-    for (let d = last - 1; d >= 0; d--) {
-      index[d]++;
-      base += strides[d];
-      if (index[d] < shape[d]) break;
-      base -= strides[d] * shape[d];
-      index[d] = 0;
-    }
-  }
-  return offsets;
 }
 
 /** Same-shape operands: one plain loop per op. */
@@ -100,16 +72,15 @@ function binaryDirect(op: BinaryOp, a: Float64Array, b: Float64Array, out: Float
   }
 }
 
-/** Broadcast operands, read through precomputed offsets. */
-function binaryIndexed(op: BinaryOp, a: Float64Array, ai: Int32Array, b: Float64Array, bi: Int32Array, out: Float64Array): void {
-  const n = out.length;
+/** One row of a broadcast operation: out[o + j] = a[oa + j·sa] ∘ b[ob + j·sb]. */
+function binaryRow(op: BinaryOp, a: Float64Array, oa: number, sa: number, b: Float64Array, ob: number, sb: number, out: Float64Array, o: number, n: number): void {
   switch (op) {
-    case 'add': for (let i = 0; i < n; i++) out[i] = a[ai[i]] + b[bi[i]]; return;
-    case 'sub': for (let i = 0; i < n; i++) out[i] = a[ai[i]] - b[bi[i]]; return;
-    case 'mul': for (let i = 0; i < n; i++) out[i] = a[ai[i]] * b[bi[i]]; return;
-    case 'div': for (let i = 0; i < n; i++) out[i] = a[ai[i]] / b[bi[i]]; return;
-    case 'maximum': for (let i = 0; i < n; i++) out[i] = maximum(a[ai[i]], b[bi[i]]); return;
-    case 'maximumWeight': for (let i = 0; i < n; i++) out[i] = maximumWeight(a[ai[i]], b[bi[i]]); return;
+    case 'add': for (let j = 0; j < n; j++) out[o + j] = a[oa + j * sa] + b[ob + j * sb]; return;
+    case 'sub': for (let j = 0; j < n; j++) out[o + j] = a[oa + j * sa] - b[ob + j * sb]; return;
+    case 'mul': for (let j = 0; j < n; j++) out[o + j] = a[oa + j * sa] * b[ob + j * sb]; return;
+    case 'div': for (let j = 0; j < n; j++) out[o + j] = a[oa + j * sa] / b[ob + j * sb]; return;
+    case 'maximum': for (let j = 0; j < n; j++) out[o + j] = maximum(a[oa + j * sa], b[ob + j * sb]); return;
+    case 'maximumWeight': for (let j = 0; j < n; j++) out[o + j] = maximumWeight(a[oa + j * sa], b[ob + j * sb]); return;
   }
 }
 

@@ -2,8 +2,8 @@
  * General matrix multiply C = A·B (or C += A·B) in float64, the kernel under matmul and conv.
  *
  * Scheme (the GotoBLAS/BLIS layering, scaled to JavaScript):
- *  - The k dimension is cut into blocks of KC and the n dimension into blocks of NC, so a
- *    packed KC×NC block of B (256 KiB) stays in the L2 cache while every row panel of A
+ *  - The k dimension is cut into equal blocks of at most KC and the n dimension into blocks of
+ *    NC, so a packed KC×NC block of B (≤ 384 KiB) stays in the L2 cache while every row panel of A
  *    streams past it.
  *  - A is packed in panels of MR = 4 rows and B in panels of NR = 4 columns, each stored
  *    p-major (the 4 entries for one p side by side), so the inner loop reads both
@@ -17,7 +17,7 @@
 
 const MR = 4;
 const NR = 4;
-const KC = 256;
+const KC = 384;
 const NC = 128;
 
 let packedA = new Float64Array(MR * KC);
@@ -40,14 +40,17 @@ export function gemm(
     if (!accumulate) for (let i = 0; i < m; i++) c.fill(0, cOff + i * ldc, cOff + i * ldc + n);
     return;
   }
-  if (packedB.length < KC * NC) packedB = new Float64Array(KC * NC);
-  if (packedA.length < MR * KC) packedA = new Float64Array(MR * KC);
+  // Equal k blocks of at most KC (e.g. k = 288 → one block of 288, not 256 + 32): a short last
+  // block would pay a whole write-back of C for few multiply-adds.
+  const kBlock = Math.ceil(k / Math.ceil(k / KC));
+  if (packedB.length < kBlock * NC) packedB = new Float64Array(kBlock * NC);
+  if (packedA.length < MR * kBlock) packedA = new Float64Array(MR * kBlock);
   const ap = packedA;
   const bp = packedB;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = Math.min(NC, n - jc);
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = Math.min(KC, k - pc);
+    for (let pc = 0; pc < k; pc += kBlock) {
+      const kc = Math.min(kBlock, k - pc);
       const overwrite = !accumulate && pc === 0;
       packB(b, bOff + pc * bRow + jc * bCol, bRow, bCol, kc, nc, bp);
       for (let ic = 0; ic < m; ic += MR) {

@@ -1,13 +1,15 @@
 /** Data movement on the CPU: strided reads (permute, broadcast, slice), their scatters, gather. */
 import type { Shape } from '../shape.ts';
-
-import { offsetsOf } from './elementwise.ts';
+import { coalesce, contiguousStrides, forEachRow } from './strided.ts';
 
 /** out[i] = x[offset + Σ_d i_d·strides_d] for every multi-index i of `outShape`. */
 export function stridedRead(x: Float64Array, outShape: Shape, strides: readonly number[], offset: number): Float64Array {
-  const idx = offsetsOf(strides, outShape);
-  const out = new Float64Array(idx.length);
-  for (let i = 0; i < idx.length; i++) out[i] = x[offset + idx[i]];
+  const out = new Float64Array(outShape.reduce((a, b) => a * b, 1));
+  const c = coalesce(outShape, [contiguousStrides(outShape), strides]);
+  const last = c.shape.length - 1, length = c.shape[last], step = c.strides[1][last];
+  forEachRow(c, ([o, ix]) => {
+    for (let j = 0, i = offset + ix; j < length; j++, i += step) out[o + j] = x[i];
+  });
   return out;
 }
 
@@ -16,9 +18,12 @@ export function stridedRead(x: Float64Array, outShape: Shape, strides: readonly 
  * x written at offset + Σ_d i_d·strides_d (x has shape `xShape`).
  */
 export function stridedWrite(x: Float64Array, xShape: Shape, size: number, strides: readonly number[], offset: number): Float64Array {
-  const idx = offsetsOf(strides, xShape);
   const out = new Float64Array(size);
-  for (let i = 0; i < idx.length; i++) out[offset + idx[i]] = x[i];
+  const c = coalesce(xShape, [contiguousStrides(xShape), strides]);
+  const last = c.shape.length - 1, length = c.shape[last], step = c.strides[1][last];
+  forEachRow(c, ([ix, o]) => {
+    for (let j = 0, i = offset + o; j < length; j++, i += step) out[i] = x[ix + j];
+  });
   return out;
 }
 

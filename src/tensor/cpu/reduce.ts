@@ -1,7 +1,7 @@
 /** Reductions on the CPU: sums over a set of axes, and the position of the maximum along one axis. */
 import type { Shape } from '../shape.ts';
 import { sizeOf, stridesOf } from '../shape.ts';
-import { offsetsOf } from './elementwise.ts';
+import { coalesce, contiguousStrides, forEachRow } from './strided.ts';
 
 /**
  * Sums x over the axes flagged in `reduced`, keeping them as size-1 dimensions. Each input
@@ -18,8 +18,18 @@ export function sumAxes(x: Float64Array, shape: Shape, reduced: readonly boolean
     return out;
   }
   const outStrides = stridesOf(outShape).map((s, i) => (reduced[i] ? 0 : s));
-  const target = offsetsOf(outStrides, shape);
-  for (let i = 0; i < x.length; i++) out[target[i]] += x[i];
+  const c = coalesce(shape, [contiguousStrides(shape), outStrides]);
+  const last = c.shape.length - 1, length = c.shape[last], step = c.strides[1][last];
+  forEachRow(c, ([ix, io]) => {
+    if (step === 0) {
+      // The whole row reduces into one slot: sum it first.
+      let s = 0;
+      for (let j = 0; j < length; j++) s += x[ix + j];
+      out[io] += s;
+    } else {
+      for (let j = 0; j < length; j++) out[io + j * step] += x[ix + j];
+    }
+  });
   return out;
 }
 
