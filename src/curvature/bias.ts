@@ -36,6 +36,12 @@ export interface BiasStudyOptions extends ChunkOptions {
    * measured with each of the first `repeats` batches as B1 (default 8; 0 to skip).
    */
   repeats?: number;
+  /**
+   * Which batch plays B1 (B2 is the next one): 'median' (default) takes, among the first
+   * `repeats` batches, the one whose top eigenvalue is the median — a typical batch, chosen
+   * without looking at any full-data quantity; 'first' takes batch 0 of the partition.
+   */
+  chooseB1?: 'median' | 'first';
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -45,6 +51,8 @@ export interface BiasStudy {
   numBatches: number;
   /** Examples used: numBatches · batchSize (the remainder of a seeded shuffle is left out). */
   numExamples: number;
+  /** Index of B1 in the seeded partition (B2 is the next batch). */
+  b1Batch: number;
   eigen: {
     /** Ritz values of B_{B1} (descending). */
     values: number[];
@@ -56,7 +64,7 @@ export interface BiasStudy {
     /** Top-k eigenvalues of B_{B2} (B2 = the second batch) and overlaps w_ij = (u_iᵀ v_j)² (Eq. 6). */
     b2Values: number[];
     overlaps: number[][];
-    /** λ1(B_r) / c_full(u1 of B_r) for B1 = batch r, r < repeats (> 1: the batch overestimates). */
+    /** λ1(B_r) / c_full(u1 of B_r) for each of the first `repeats` batches r of the partition (> 1: overestimate). */
     topCurvatureRatios: number[];
   };
   cg: {
@@ -117,13 +125,34 @@ export function biasStudy(p: Problem, data: Batch, options: BiasStudyOptions): B
   const chunk = { chunkSize: options.chunkSize };
   const operatorOf = (b: Batch) => curvatureOperator(p, b, options.kind, chunk);
   const tol = options.lanczosTol ?? 1e-8;
+  const repeats = Math.min(options.repeats ?? 8, batches.length);
+  let ops = batches.map(operatorOf);
+  let b1Batch = 0;
+
+  // Top eigenpair of each of the first `repeats` batches (for the choice of B1 and the ratios).
+  const tops = Array.from({ length: repeats }, (_, r) => {
+    progress('top eigenvectors of candidate batches', r, repeats);
+    return lanczos(ops[r], 1, { tol, seed: 1 });
+  });
+  if ((options.chooseB1 ?? 'median') === 'median' && repeats > 0) {
+    const order = tops.map((t, r) => [t.values[0], r] as const).sort((a, b) => a[0] - b[0]);
+    const chosen = order[Math.floor((order.length - 1) / 2)][1];
+    // Put B1 first and the batch after it second (B2); the rest keep their order.
+    const second = (chosen + 1) % batches.length;
+    const rest = batches.map((_, i) => i).filter((i) => i !== chosen && i !== second);
+    const reorder = [chosen, second, ...rest];
+    const [b, o] = [reorder.map((i) => batches[i]), reorder.map((i) => ops[i])];
+    batches.splice(0, batches.length, ...b);
+    ops = o;
+    b1Batch = chosen;
+  }
 
   // Directions from B1: top-k eigenvectors, then k CG steps on q_{B1} (B x = −g).
-  progress('eigenvectors of B1', 0, 2);
-  const op1 = operatorOf(batches[0]);
+  progress('eigenvectors of B1 and B2', 0, 2);
+  const op1 = ops[0];
   const top1 = lanczos(op1, k, { tol, seed: 1 });
-  progress('eigenvectors of B2', 1, 2);
-  const top2 = lanczos(operatorOf(batches[1]), k, { tol, seed: 2 });
+  progress('eigenvectors of B1 and B2', 1, 2);
+  const top2 = lanczos(ops[1], k, { tol, seed: 2 });
   const g1 = gradient(p, batches[0], chunk);
   const run = cg(op1, g1.map((x) => -x), { maxIter: k, tol: 0 });
   const directions = run.normalizedDirections.slice(0, run.curvatures.filter((c) => c > 0).length);
@@ -137,7 +166,7 @@ export function biasStudy(p: Problem, data: Batch, options: BiasStudyOptions): B
   const projected: ProjectedQuadratic[] = [];
   batches.forEach((b, m) => {
     progress(`slopes and curvatures on ${batches.length} batches`, m, batches.length);
-    const op = operatorOf(b);
+    const op = ops[m];
     const g = m === 0 ? g1 : gradient(p, b, chunk);
     top1.vectors.forEach((u, i) => {
       eigenSlopes[i].push(directionalSlope(g, op, null, u)); // s(0, u) = uᵀg
@@ -151,14 +180,10 @@ export function biasStudy(p: Problem, data: Batch, options: BiasStudyOptions): B
   });
   progress(`slopes and curvatures on ${batches.length} batches`, batches.length, batches.length);
 
-  // The top-curvature overestimate with other batches in the role of B1.
-  const repeats = Math.min(options.repeats ?? 8, batches.length);
-  const ops = batches.map(operatorOf);
-  const topCurvatureRatios = Array.from({ length: repeats }, (_, r) => {
-    progress('top curvature with other choices of B1', r, repeats);
-    const top = r === 0 ? top1 : lanczos(ops[r], 1, { tol, seed: 1 });
-    const u = top.vectors[0];
-    return top.values[0] / mean(ops.map((op) => directionalCurvature(op, u)));
+  // The top-curvature overestimate λ1(B_r) / c_full(u1 of B_r) for each candidate batch r.
+  const topCurvatureRatios = tops.map((top, r) => {
+    progress('full-data curvature along candidate top eigenvectors', r, repeats);
+    return top.values[0] / mean(ops.map((op) => directionalCurvature(op, top.vectors[0])));
   });
 
   const relError = (c: Measured) => Math.abs(c.b1 - c.full) / Math.abs(c.full);
@@ -174,6 +199,7 @@ export function biasStudy(p: Problem, data: Batch, options: BiasStudyOptions): B
     batchSize: options.batchSize,
     numBatches: batches.length,
     numExamples: batches.length * options.batchSize,
+    b1Batch,
     eigen: {
       values: Array.from(top1.values),
       slopes: eigenSlopes.map(measured),

@@ -1,12 +1,14 @@
 /** The `mbquad` command line. */
 import { MbquadError } from '../tensor/index.ts';
 import { Options } from './options.ts';
+import { BIAS_HELP, biasCommand } from './bias-command.ts';
 import { TRAIN_HELP, trainCommand } from './train-command.ts';
 
 const HELP = `mbquad COMMAND [options]
 
 commands:
   train   train a model on a data set (mbquad train --help)
+  bias    the mini-batch bias study, Figs. 1, 2 and 4 (mbquad bias --help)
   demo    exact Hessian-vector product vs finite differences
 `;
 
@@ -19,6 +21,11 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'train') {
     if (rest.includes('--help')) console.log(TRAIN_HELP);
     else trainCommand(new Options(rest));
+    return;
+  }
+  if (command === 'bias') {
+    if (rest.includes('--help')) console.log(BIAS_HELP);
+    else biasCommand(new Options(rest));
     return;
   }
   if (command === 'demo') {
