@@ -66,9 +66,9 @@ export function figure1(s: BiasStudy): string {
     const m = minimizer(p);
     return m ? [{ name: 'minimum', color, points: [m] }] : [];
   };
-  return svgDocument(`Fig. 1 — the quadratic in the span of B1's top-2 eigenvectors (${label}); same contour levels for all`, [
+  return svgDocument(`Fig. 1 — q in the span of B1's top-2 eigenvectors (${label})`, [
     contourPanel({
-      title: 'mini-batch B1 vs full data',
+      title: 'B1, B2 and full data (same contour levels)',
       xLabel: 'a (along u1)',
       yLabel: 'b (along u2)',
       xs: grid,

@@ -224,13 +224,7 @@ function lanczosRun(op: LinearOperator, k: number, options: LanczosOptions): Lan
     const newBasis: Float64Array[] = [];
     const newT = new Float64Array(m * m);
     for (let i = 0; i < kept; i++) {
-      const u = new Float64Array(n);
-      for (let t = 0; t < size; t++) {
-        const y = r.vectors[t * size + i];
-        const v = basis[t];
-        for (let q = 0; q < n; q++) u[q] += y * v[q];
-      }
-      newBasis.push(u);
+      newBasis.push(ritzVector(r, basis, i, n));
       newT[i * m + i] = r.values[i];
       // Arrow: v_kept couples to Ritz vector i with β · y_i[last].
       newT[i * m + kept] = newT[kept * m + i] = beta * r.vectors[(size - 1) * size + i];
@@ -241,22 +235,24 @@ function lanczosRun(op: LinearOperator, k: number, options: LanczosOptions): Lan
   }
 }
 
+/** The Ritz vector u_i = V y_i (y_i: column i of the projected eigenvectors). */
+function ritzVector(ritz: { vectors: Float64Array; size: number }, basis: Float64Array[], i: number, n: number): Float64Array {
+  const { size } = ritz;
+  const u = new Float64Array(n);
+  for (let t = 0; t < size; t++) {
+    const y = ritz.vectors[t * size + i];
+    const v = basis[t];
+    for (let q = 0; q < n; q++) u[q] += y * v[q];
+  }
+  return u;
+}
+
 /** Ritz vectors u_i = V y_i of the top k Ritz pairs, in descending order of the original operator. */
 function assemble(
   ritz: { values: Float64Array; vectors: Float64Array; size: number },
   basis: Float64Array[], k: number, n: number, sign: number, residuals: Float64Array, matvecs: number, restarts: number, converged: boolean,
 ): LanczosResult {
-  const { size } = ritz;
-  const vectors: Float64Array[] = [];
-  for (let i = 0; i < k; i++) {
-    const u = new Float64Array(n);
-    for (let t = 0; t < size; t++) {
-      const y = ritz.vectors[t * size + i];
-      const v = basis[t];
-      for (let q = 0; q < n; q++) u[q] += y * v[q];
-    }
-    vectors.push(u);
-  }
+  const vectors = Array.from({ length: k }, (_, i) => ritzVector(ritz, basis, i, n));
   const values = Float64Array.from({ length: k }, (_, i) => sign * ritz.values[i]);
   // For 'smallest' the Ritz values of −A come largest first; report descending values of A.
   const order = Array.from(values.keys()).sort((a, b) => values[b] - values[a]);

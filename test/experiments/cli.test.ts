@@ -29,3 +29,13 @@ describe('mbquad train', () => {
     expect(() => cli(['train', '--epoch', '3'])).toThrow(/unknown option --epoch/);
   });
 });
+
+describe('mbquad bias', () => {
+  it('runs the study from a checkpoint and writes the JSON report and the three figures', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mbquad-bias-'));
+    cli(['train', '--preset', 'convnet', '--depth', '0', '--width', '4', '--epochs', '1', '--checkpoints', '1', '--out', join(dir, 'run')]);
+    const out = cli(['bias', '--checkpoint', join(dir, 'run', 'epoch-0001.json'), '--kinds', 'ggn', '--batch-sizes', '256', '--k', '2', '--repeats', '2', '--out', join(dir, 'bias')]);
+    expect(out).toMatch(/wrote .*bias-study.json/);
+    expect(readdirSync(join(dir, 'bias')).sort()).toEqual(['bias-study.json', 'fig1-ggn-b256.svg', 'fig2-ggn-b256.svg', 'fig4-ggn-b256.svg']);
+  }, 120_000);
+});

@@ -16,6 +16,7 @@ import { expect } from 'vitest';
 import * as ad from '../../src/autodiff/index.ts';
 import type { Value } from '../../src/autodiff/index.ts';
 import { concrete } from '../../src/autodiff/index.ts';
+import { dot, norm } from '../../src/linalg/vector.ts';
 import { Random, Tensor, randn } from '../../src/tensor/index.ts';
 
 export const FD_STEP = 1e-3;
@@ -40,15 +41,7 @@ export function finiteDifference(g: (xs: readonly Tensor[]) => Float64Array, xs:
   return out;
 }
 
-export function dot(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-
-export function norm(a: Float64Array): number {
-  return Math.sqrt(dot(a, a));
-}
+export { dot, norm };
 
 /** ‖a − b‖ / max(‖b‖, floor): relative error with a floor for near-zero references. */
 export function relativeError(a: Float64Array, b: Float64Array, floor = 1e-300): number {

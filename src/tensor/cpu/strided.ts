@@ -56,12 +56,4 @@ export function forEachRow(c: Coalesced, row: (offsets: number[], index: number)
 }
 
 /** Row-major (contiguous) strides. */
-export function contiguousStrides(shape: Shape): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-}
+export { stridesOf as contiguousStrides } from '../shape.ts';
