@@ -13,3 +13,9 @@ export const SPECTRA: { name: string; values: Float64Array; eigshMedian: number 
   { name: 'repeated top, multiplicity 3 (n=500)', values: Float64Array.from([5, 5, 5, ...range(497).map((i) => 4 * Math.exp(-i / 50))]), eigshMedian: 95 },
   { name: 'linear, small gaps (n=1000)', values: Float64Array.from(range(1000), (i) => 1 - i / 1000), eigshMedian: 375 },
 ];
+
+/**
+ * eigsh on the dense GGN of bench/mlp-ggn.ts (written by tools/mlp-ggn-matrix.ts), same settings:
+ * runs 26 27 28 28 28.
+ */
+export const MLP_GGN_EIGSH_MEDIAN = 28;

@@ -1,8 +1,10 @@
-"""Matrix-vector products scipy.sparse.linalg.eigsh (ARPACK) needs for the top-k eigenpairs of
-the known spectra used by bench/lanczos.bench.ts (diagonal operators: Krylov methods with a
-random start do not depend on the eigenbasis). Prints one line per spectrum; the numbers are
-recorded in bench/lanczos.bench.ts. Developers only: python3 tools/eigsh-matvecs.py
+"""Matrix-vector products scipy.sparse.linalg.eigsh (ARPACK) needs for the top-8 eigenpairs at
+tol 1e-10 of the known spectra of bench/linalg.bench.ts (diagonal operators: Krylov methods with
+a random start do not depend on the eigenbasis), or with --matrix FILE of a dense float64
+matrix (e.g. the MLP GGN written by tools/mlp-ggn-matrix.ts). The numbers are recorded in
+bench/spectra.ts. Developers only: python3 tools/eigsh-matvecs.py [--matrix FILE]
 """
+import sys
 import numpy as np
 from scipy.sparse.linalg import LinearOperator, eigsh
 
@@ -15,6 +17,26 @@ def spectra():
     yield "repeated top, multiplicity 3 (n=500)", np.concatenate([[5.0, 5.0, 5.0], 4 * np.exp(-i(497) / 50)])
     yield "linear, small gaps (n=1000)", 1 - i(1000) / 1000
 
+
+def count(matvec, n, seed):
+    calls = [0]
+
+    def mv(v):
+        calls[0] += 1
+        return matvec(v.ravel())
+
+    op = LinearOperator((n, n), matvec=mv, dtype=np.float64)
+    found = eigsh(op, k=8, which="LA", tol=1e-10, v0=np.random.default_rng(seed).standard_normal(n))[0]
+    return calls[0], found
+
+
+if len(sys.argv) == 3 and sys.argv[1] == "--matrix":
+    raw = np.fromfile(sys.argv[2], dtype="<f8")
+    n = int(round(np.sqrt(raw.size)))
+    m = raw.reshape(n, n)
+    counts = [count(lambda v: m @ v, n, seed)[0] for seed in range(5)]
+    print(f"dense {n}x{n} from {sys.argv[2]}: median {int(np.median(counts))}, runs {counts}")
+    sys.exit(0)
 
 for name, values in spectra():
     counts = []
