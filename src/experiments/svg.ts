@@ -52,6 +52,14 @@ function frame(title: string, xLabel: string, yLabel: string, x: number, y: numb
   return parts.join('');
 }
 
+/** A legend box in the top-left corner of a panel, on white so it stays readable over the data. */
+function legend(x: number, y: number, entries: { name: string; mark: (cx: number, cy: number) => string }[]): string {
+  const width = 16 + 6 * Math.max(...entries.map((e) => e.name.length));
+  const parts = [`<rect x="${x + 3}" y="${y + 3}" width="${width}" height="${14 * entries.length + 6}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`];
+  entries.forEach((e, i) => parts.push(`${e.mark(x + 6, y + 12 + 14 * i)}<text x="${x + 20}" y="${y + 16 + 14 * i}" font-size="10">${esc(e.name)}</text>`));
+  return parts.join('');
+}
+
 /** Scatter and line series on linear axes, with a legend. */
 export function scatterPanel(options: { title: string; xLabel: string; yLabel: string; series: Series[]; zeroLine?: boolean }): Panel {
   return {
@@ -62,13 +70,13 @@ export function scatterPanel(options: { title: string; xLabel: string; yLabel: s
       const py = (v: number) => y + h - ((v - yr[0]) / (yr[1] - yr[0])) * h;
       const parts = [frame(options.title, options.xLabel, options.yLabel, x, y, w, h, xr, yr, px, py)];
       if (options.zeroLine && yr[0] < 0 && yr[1] > 0) parts.push(`<line x1="${x}" y1="${py(0)}" x2="${x + w}" y2="${py(0)}" stroke="#999" stroke-dasharray="3,3"/>`);
-      options.series.forEach((s, i) => {
+      options.series.forEach((s) => {
         const pts = s.points.filter((p) => Number.isFinite(p[0]) && Number.isFinite(p[1]));
         if (s.line && pts.length > 1) parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${pts.map((p) => `${px(p[0]).toFixed(1)},${py(p[1]).toFixed(1)}`).join(' ')}"/>`);
         const r = s.radius ?? 3;
         if (r > 0) for (const p of pts) parts.push(`<circle cx="${px(p[0]).toFixed(1)}" cy="${py(p[1]).toFixed(1)}" r="${r}" fill="${s.color}" fill-opacity="${s.opacity ?? 1}"/>`);
-        parts.push(`<circle cx="${x + 10}" cy="${y + 12 + 14 * i}" r="4" fill="${s.color}"/><text x="${x + 18}" y="${y + 16 + 14 * i}" font-size="10">${esc(s.name)}</text>`);
       });
+      parts.push(legend(x, y, options.series.map((s) => ({ name: s.name, mark: (cx: number, cy: number) => `<circle cx="${cx + 5}" cy="${cy}" r="4" fill="${s.color}"/>` }))));
       return parts.join('');
     },
   };
@@ -121,7 +129,7 @@ export function contourPanel(options: { title: string; xLabel: string; yLabel: s
       const px = (v: number) => x + ((v - xr[0]) / (xr[1] - xr[0])) * w;
       const py = (v: number) => y + h - ((v - yr[0]) / (yr[1] - yr[0])) * h;
       const parts = [frame(options.title, options.xLabel, options.yLabel, x, y, w, h, xr, yr, px, py)];
-      options.fields.forEach((f, k) => {
+      options.fields.forEach((f) => {
         const segments: string[] = [];
         for (const level of options.levels) {
           for (let i = 0; i + 1 < options.ys.length; i++) for (let j = 0; j + 1 < options.xs.length; j++) {
@@ -143,9 +151,9 @@ export function contourPanel(options: { title: string; xLabel: string; yLabel: s
           }
         }
         parts.push(`<path d="${segments.join('')}" fill="none" stroke="${f.color}" stroke-width="1.2"/>`);
-        parts.push(`<line x1="${x + 6}" y1="${y + 12 + 14 * k}" x2="${x + 16}" y2="${y + 12 + 14 * k}" stroke="${f.color}" stroke-width="2"/><text x="${x + 20}" y="${y + 16 + 14 * k}" font-size="10">${esc(f.name)}</text>`);
       });
       for (const s of options.markers ?? []) for (const p of s.points) parts.push(`<circle cx="${px(p[0]).toFixed(1)}" cy="${py(p[1]).toFixed(1)}" r="${s.radius ?? 4}" fill="${s.color}"/>`);
+      parts.push(legend(x, y, options.fields.map((f) => ({ name: f.name, mark: (cx: number, cy: number) => `<line x1="${cx}" y1="${cy}" x2="${cx + 10}" y2="${cy}" stroke="${f.color}" stroke-width="2"/>` }))));
       return parts.join('');
     },
   };
