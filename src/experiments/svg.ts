@@ -29,7 +29,7 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw) ?? raw;
   const ticks: number[] = [];
-  for (let t = Math.ceil(min / step) * step; t <= max + 1e-9 * step; t += step) ticks.push(Number(t.toPrecision(12)));
+  for (let i = Math.ceil(min / step); i * step <= max + 1e-9 * step; i++) ticks.push(Number((i * step).toPrecision(12)));
   return ticks;
 }
 
@@ -52,11 +52,14 @@ function frame(title: string, xLabel: string, yLabel: string, x: number, y: numb
   return parts.join('');
 }
 
-/** A legend box in the top-left corner of a panel, on white so it stays readable over the data. */
+/** A one-row legend under the panel's x-axis label, so it never covers data. */
 function legend(x: number, y: number, entries: { name: string; mark: (cx: number, cy: number) => string }[]): string {
-  const width = 16 + 6 * Math.max(...entries.map((e) => e.name.length));
-  const parts = [`<rect x="${x + 3}" y="${y + 3}" width="${width}" height="${14 * entries.length + 6}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`];
-  entries.forEach((e, i) => parts.push(`${e.mark(x + 6, y + 12 + 14 * i)}<text x="${x + 20}" y="${y + 16 + 14 * i}" font-size="10">${esc(e.name)}</text>`));
+  const parts: string[] = [];
+  let cx = x;
+  for (const e of entries) {
+    parts.push(`${e.mark(cx, y)}<text x="${cx + 14}" y="${y + 4}" font-size="10">${esc(e.name)}</text>`);
+    cx += 24 + 6 * e.name.length;
+  }
   return parts.join('');
 }
 
@@ -76,7 +79,7 @@ export function scatterPanel(options: { title: string; xLabel: string; yLabel: s
         const r = s.radius ?? 3;
         if (r > 0) for (const p of pts) parts.push(`<circle cx="${px(p[0]).toFixed(1)}" cy="${py(p[1]).toFixed(1)}" r="${r}" fill="${s.color}" fill-opacity="${s.opacity ?? 1}"/>`);
       });
-      parts.push(legend(x, y, options.series.map((s) => ({ name: s.name, mark: (cx: number, cy: number) => `<circle cx="${cx + 5}" cy="${cy}" r="4" fill="${s.color}"/>` }))));
+      parts.push(legend(x, y + h + 46, options.series.map((s) => ({ name: s.name, mark: (cx: number, cy: number) => `<circle cx="${cx + 5}" cy="${cy}" r="4" fill="${s.color}"/>` }))));
       return parts.join('');
     },
   };
@@ -153,7 +156,7 @@ export function contourPanel(options: { title: string; xLabel: string; yLabel: s
         parts.push(`<path d="${segments.join('')}" fill="none" stroke="${f.color}" stroke-width="1.2"/>`);
       });
       for (const s of options.markers ?? []) for (const p of s.points) parts.push(`<circle cx="${px(p[0]).toFixed(1)}" cy="${py(p[1]).toFixed(1)}" r="${s.radius ?? 4}" fill="${s.color}"/>`);
-      parts.push(legend(x, y, options.fields.map((f) => ({ name: f.name, mark: (cx: number, cy: number) => `<line x1="${cx}" y1="${cy}" x2="${cx + 10}" y2="${cy}" stroke="${f.color}" stroke-width="2"/>` }))));
+      parts.push(legend(x, y + h + 46, options.fields.map((f) => ({ name: f.name, mark: (cx: number, cy: number) => `<line x1="${cx}" y1="${cy}" x2="${cx + 10}" y2="${cy}" stroke="${f.color}" stroke-width="2"/>` }))));
       return parts.join('');
     },
   };
@@ -162,7 +165,7 @@ export function contourPanel(options: { title: string; xLabel: string; yLabel: s
 /** Panels in a grid of `columns`, with a caption line at the top. */
 export function svgDocument(caption: string, panels: Panel[], columns = 2, panelWidth = 330, panelHeight = 230): string {
   const rows = Math.ceil(panels.length / columns);
-  const cellW = panelWidth + 110, cellH = panelHeight + 80;
+  const cellW = panelWidth + 110, cellH = panelHeight + 95;
   const width = columns * cellW, height = rows * cellH + 30;
   const body = panels.map((p, i) => p.draw(70 + (i % columns) * cellW, 50 + Math.floor(i / columns) * cellH, panelWidth, panelHeight)).join('\n');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/><text x="10" y="18" font-size="13">${esc(caption)}</text>\n${body}\n</svg>\n`;
