@@ -8,7 +8,7 @@
  */
 import * as ad from '../autodiff/index.ts';
 import type { Value } from '../autodiff/index.ts';
-import { Tensor } from '../tensor/index.ts';
+import { Tensor, withScratchMemory } from '../tensor/index.ts';
 import { chunks, checkParamVector, inputTensor, objective, type Batch, type Problem } from './problem.ts';
 
 export interface ChunkOptions {
@@ -18,11 +18,15 @@ export interface ChunkOptions {
 
 const DEFAULT_CHUNK = 256;
 
-/** Σ_chunks weight · f(chunk), for per-example-mean quantities. */
+/**
+ * Σ_chunks weight · f(chunk), for per-example-mean quantities. Each chunk runs in scratch
+ * memory (src/tensor/cpu/memory.ts): every f returns a fresh copy (Model.join, Float64Array.of),
+ * so the recycled intermediates never escape.
+ */
 function accumulate(p: Problem, batch: Batch, options: ChunkOptions, op: string, f: (chunk: Batch, n: number) => Float64Array): Float64Array {
   let total: Float64Array | null = null;
   for (const c of chunks(p, batch, options.chunkSize ?? DEFAULT_CHUNK, op)) {
-    const part = f(c.batch, c.n);
+    const part = withScratchMemory(() => f(c.batch, c.n));
     if (total === null) total = part.map((x) => c.weight * x);
     else for (let i = 0; i < total.length; i++) total[i] += c.weight * part[i];
   }

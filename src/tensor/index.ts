@@ -10,3 +10,4 @@ export * from './ops/elementwise.ts';
 export * from './ops/movement.ts';
 export * from './ops/reduce.ts';
 export * from './ops/structured.ts';
+export { withScratchMemory, releaseScratchMemory } from './cpu/memory.ts';

@@ -9,6 +9,7 @@ import { concat, gather, scatterAdd, stridedRead, stridedWrite } from './movemen
 import { avgPool2d, avgPool2dAdjoint, maxPool2dIndices } from './pool.ts';
 import { argmaxIndices, sumAxes } from './reduce.ts';
 import { broadcastStrides } from '../shape.ts';
+import { allocate } from './memory.ts';
 
 const wrap = (shape: Shape, data: Float64Array): Tensor => new Tensor(shape, data, cpuBackend);
 
@@ -35,7 +36,7 @@ export const cpuBackend: Backend = {
     wrap(outShape, concat(parts.map((p) => p.data), parts.map((p) => p.shape[axis]), sizeOf(outShape.slice(0, axis)), sizeOf(outShape.slice(axis + 1)))),
 
   matmul: (a, b, g) => {
-    const out = new Float64Array(g.batch * g.m * g.n);
+    const out = allocate(g.batch * g.m * g.n);
     const ad = a.data, bd = b.data;
     // op(A)(i,p) = A[i,p] or A[p,i]; likewise op(B): the GEMM reads through strides.
     const [aRow, aCol] = g.transA ? [1, g.m] : [g.k, 1];

@@ -12,6 +12,7 @@
  */
 import type { ConvGeometry } from '../geometry.ts';
 import { gemm } from './gemm.ts';
+import { allocate } from './memory.ts';
 
 let colsBuffer = new Float64Array(0);
 
@@ -87,7 +88,7 @@ function col2im(cols: Float64Array, n: number, g: ConvGeometry, dx: Float64Array
 /** y [n, o, ho, wo] = conv2d(x [n, c, h, w], w [o, c, kh, kw]) (cross-correlation, as PyTorch). */
 export function conv2dForward(x: Float64Array, weight: Float64Array, g: ConvGeometry): Float64Array {
   const K = g.c * g.kh * g.kw, hw = g.ho * g.wo;
-  const y = new Float64Array(g.n * g.o * hw);
+  const y = allocate(g.n * g.o * hw);
   const cols = colsFor(g);
   for (let n = 0; n < g.n; n++) {
     im2col(x, n, g, cols);
@@ -99,7 +100,7 @@ export function conv2dForward(x: Float64Array, weight: Float64Array, g: ConvGeom
 /** dx [n, c, h, w] = adjoint of x ↦ conv2d(x, w) applied to gy [n, o, ho, wo]. */
 export function conv2dInputGrad(gy: Float64Array, weight: Float64Array, g: ConvGeometry): Float64Array {
   const K = g.c * g.kh * g.kw, hw = g.ho * g.wo;
-  const dx = new Float64Array(g.n * g.c * g.h * g.w);
+  const dx = allocate(g.n * g.c * g.h * g.w);
   const cols = colsFor(g);
   for (let n = 0; n < g.n; n++) {
     // cols = Wmᵀ · gy_n: Wmᵀ(r, oc) = weight[oc·K + r].
@@ -112,7 +113,7 @@ export function conv2dInputGrad(gy: Float64Array, weight: Float64Array, g: ConvG
 /** dW [o, c, kh, kw] = adjoint of w ↦ conv2d(x, w) applied to gy [n, o, ho, wo]. */
 export function conv2dWeightGrad(x: Float64Array, gy: Float64Array, g: ConvGeometry): Float64Array {
   const K = g.c * g.kh * g.kw, hw = g.ho * g.wo;
-  const dw = new Float64Array(g.o * K);
+  const dw = allocate(g.o * K);
   const cols = colsFor(g);
   for (let n = 0; n < g.n; n++) {
     im2col(x, n, g, cols);

@@ -5,13 +5,14 @@
 import type { Shape } from '../shape.ts';
 import { sizeOf } from '../shape.ts';
 import { coalesce, contiguousStrides, forEachRow } from './strided.ts';
+import { allocate } from './memory.ts';
 
 export type UnaryOp = 'neg' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu' | 'sqrt' | 'square' | 'abs' | 'sign' | 'step';
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'maximumWeight';
 
 export function unary(op: UnaryOp, x: Float64Array): Float64Array {
   const n = x.length;
-  const y = new Float64Array(n);
+  const y = allocate(n);
   switch (op) {
     case 'neg': for (let i = 0; i < n; i++) y[i] = -x[i]; break;
     case 'exp': for (let i = 0; i < n; i++) y[i] = Math.exp(x[i]); break;
@@ -47,7 +48,7 @@ export function binary(
   outShape: Shape,
 ): Float64Array {
   const n = sizeOf(outShape);
-  const out = new Float64Array(n);
+  const out = allocate(n);
   const c = coalesce(outShape, [contiguousStrides(outShape), aStrides, bStrides]);
   if (c.shape.length === 1 && c.strides[1][0] === 1 && c.strides[2][0] === 1) {
     binaryDirect(op, a, b, out);

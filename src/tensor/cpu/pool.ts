@@ -7,6 +7,7 @@
  *    default count_include_pad=True; in floor mode no window reaches past the padding).
  */
 import type { PoolGeometry } from '../geometry.ts';
+import { allocate } from './memory.ts';
 
 /**
  * The real (unpadded) part of every window, per output row and per output column:
@@ -65,7 +66,7 @@ export function maxPool2dIndices(x: Float64Array, g: PoolGeometry): Int32Array {
 export function avgPool2d(x: Float64Array, g: PoolGeometry): Float64Array {
   const { n, c, h, w, ho, wo } = g;
   const { rowStart, rowEnd, colStart, colEnd } = windowBounds(g);
-  const out = new Float64Array(n * c * ho * wo);
+  const out = allocate(n * c * ho * wo);
   const scale = 1 / (g.kh * g.kw);
   for (let plane = 0, o = 0; plane < n * c; plane++) {
     const base = plane * h * w;
@@ -86,7 +87,7 @@ export function avgPool2d(x: Float64Array, g: PoolGeometry): Float64Array {
 export function avgPool2dAdjoint(gy: Float64Array, g: PoolGeometry): Float64Array {
   const { n, c, h, w, ho, wo } = g;
   const { rowStart, rowEnd, colStart, colEnd } = windowBounds(g);
-  const dx = new Float64Array(n * c * h * w);
+  const dx = allocate(n * c * h * w);
   const scale = 1 / (g.kh * g.kw);
   for (let plane = 0, o = 0; plane < n * c; plane++) {
     const base = plane * h * w;

@@ -2,6 +2,7 @@
 import type { Shape } from '../shape.ts';
 import { sizeOf, stridesOf } from '../shape.ts';
 import { coalesce, contiguousStrides, forEachRow } from './strided.ts';
+import { allocate } from './memory.ts';
 
 /**
  * Sums x over the axes flagged in `reduced`, keeping them as size-1 dimensions. Each input
@@ -10,7 +11,7 @@ import { coalesce, contiguousStrides, forEachRow } from './strided.ts';
  */
 export function sumAxes(x: Float64Array, shape: Shape, reduced: readonly boolean[]): Float64Array {
   const outShape = shape.map((d, i) => (reduced[i] ? 1 : d));
-  const out = new Float64Array(sizeOf(outShape));
+  const out = allocate(sizeOf(outShape));
   if (out.length === 1) {
     let s = 0;
     for (let i = 0; i < x.length; i++) s += x[i];
