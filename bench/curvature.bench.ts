@@ -42,6 +42,22 @@ export async function curvatureBenchmarks(): Promise<void> {
   );
   // benny rounds ops/s (1.1 ops/s would read 909 ms); the mean time per call is exact.
   const ms = Object.fromEntries(summary.results.map((r) => [r.name, 1000 * r.details.mean]));
-  console.log(`\ncurvature products (${model.numParams} parameters, batch ${n}, float64, one process)`);
+  console.log(`\ncurvature products (${model.numParams} parameters, batch ${n}, float64, one process): benny means`);
   console.table(Object.entries(ms).map(([name, t]) => ({ product: name, ms: t.toFixed(0), 'ratio to gradient': (t / ms.gradient).toFixed(2) })));
+
+  // benny runs the cases one after another, so a machine that speeds up or slows down between
+  // them skews the ratios; rounds that run every product in turn, compared by medians, do not.
+  const rounds = 7;
+  const times: Record<string, number[]> = Object.fromEntries(cases.map(([name]) => [name, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, f] of cases) {
+      const t0 = performance.now();
+      f();
+      times[name].push(performance.now() - t0);
+    }
+  }
+  const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const med = Object.fromEntries(Object.entries(times).map(([name, xs]) => [name, median(xs)]));
+  console.log(`interleaved: median of ${rounds} rounds, each running every product once`);
+  console.table(Object.entries(med).map(([name, t]) => ({ product: name, ms: t.toFixed(0), 'ratio to gradient': (t / med.gradient).toFixed(2) })));
 }
