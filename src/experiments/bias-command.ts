@@ -6,6 +6,7 @@ import type { CurvatureKind } from '../curvature/operators.ts';
 import { problem } from '../curvature/problem.ts';
 import { fromSpec } from '../nn/model.ts';
 import { convNet } from '../nn/presets.ts';
+import type { ModelSpec } from '../nn/spec.ts';
 import { initialTrainState, train, type TrainSettings } from '../nn/train.ts';
 import { fail } from '../tensor/index.ts';
 import { figure1, figure2, figure4 } from './bias-figures.ts';
@@ -58,7 +59,7 @@ export function biasCommand(opts: Options): void {
   opts.checkAllUsed();
 
   const bar = new ProgressBar();
-  let spec, params: Float64Array, source: string, settings: TrainSettings;
+  let spec: ModelSpec, params: Float64Array, source: string, settings: TrainSettings;
   if (checkpointPath) {
     const c = readCheckpoint(checkpointPath);
     ({ spec, settings } = c);

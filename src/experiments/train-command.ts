@@ -1,6 +1,6 @@
 /** `mbquad train`: trains a preset or spec on a data set, with progress, checkpoints and resume. */
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fromSpec } from '../nn/model.ts';
 import { allCnnC, convNet, mlp } from '../nn/presets.ts';
 import type { ModelSpec } from '../nn/spec.ts';
@@ -33,8 +33,18 @@ export const TRAIN_HELP = `mbquad train [options]
                        --epochs may be raised
 `;
 
+/** A JSON spec file, with errors that name the file. */
+function readSpecFile(path: string): ModelSpec {
+  if (!existsSync(path)) fail('train', `--spec ${path}: no such file`);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    return fail('train', `--spec ${path}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
 function buildSpec(opts: Options, inputShape: number[], classes: number): { spec: ModelSpec; label: string } {
-  if (opts.has('spec')) return { spec: JSON.parse(readFileSync(opts.string('spec'), 'utf8')), label: 'spec' };
+  if (opts.has('spec')) return { spec: readSpecFile(opts.string('spec')), label: 'spec' };
   const preset = opts.string('preset', 'convnet');
   const image = (): [number, number, number] => {
     if (inputShape.length !== 3) fail('train', `preset ${preset} needs image inputs, the data have shape [${inputShape}]`);

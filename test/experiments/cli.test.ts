@@ -27,6 +27,7 @@ describe('mbquad train', () => {
   it('reports bad options in one line', () => {
     expect(() => cli(['train', '--epochs', 'many'])).toThrow(/mbquad: options: --epochs must be a number, given 'many'/);
     expect(() => cli(['train', '--epoch', '3'])).toThrow(/unknown option --epoch/);
+    expect(() => cli(['train', '--spec', '/nonexistent/spec.json'])).toThrow(/mbquad: train: --spec \/nonexistent\/spec.json: no such file/);
   });
 });
 
