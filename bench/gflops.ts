@@ -15,7 +15,7 @@ export interface FlopResult {
   relativeMargin: number;
 }
 
-/** Runs the cases with benny and returns GFLOP/s per case (from benny's mean time per call). */
+/** Runs the cases with benny and returns GFLOP/s per case (from benny's median time per call). */
 export async function flopSuite(title: string, cases: readonly FlopCase[], maxTime = 3): Promise<FlopResult[]> {
   const summary = await b.suite(
     title,
@@ -25,8 +25,9 @@ export async function flopSuite(title: string, cases: readonly FlopCase[], maxTi
   );
   const results = summary.results.map((r) => {
     const c = cases.find((x) => x.name === r.name)!;
-    // benny rounds ops/s for display; the mean time per call (details.mean, seconds) is exact.
-    const seconds = r.details.mean;
+    // benny rounds ops/s for display; the per-sample times are exact. The median is robust to
+    // the JIT warm-up samples and the pauses of this shared VM that a mean averages in.
+    const seconds = r.details.median;
     return { name: r.name, gflops: c.flops / seconds / 1e9, msPerCall: 1000 * seconds, relativeMargin: r.margin };
   });
   console.log(`\n${title}`);
