@@ -4,7 +4,7 @@
  */
 export { bind, concrete, Tracer, type Primitive, type Value } from './trace.ts';
 export { jvp } from './jvp.ts';
-export { vjp } from './vjp.ts';
+export { vjp, linearize } from './vjp.ts';
 export { grad, valueAndGrad, hvp } from './transforms.ts';
 export * from './primitives/elementwise.ts';
 export * from './primitives/movement.ts';

@@ -73,6 +73,22 @@ class ReverseTrace extends Trace {
     }
     return leaves.map((l) => cotangents[l.id] ?? zeros(l.out.shape));
   }
+
+  /**
+   * Tangent of the output node given tangents of the leaves: one forward sweep of the tape with
+   * each primitive's jvp rule on the recorded primals, so no primal is computed again.
+   */
+  forward(output: TapeNode, leaves: readonly TapeNode[], tangents: readonly Value[]): Value | null {
+    const tangentOf: (Value | null | undefined)[] = new Array(output.id + 1);
+    leaves.forEach((l, i) => (tangentOf[l.id] = tangents[i]));
+    for (let id = 0; id <= output.id; id++) {
+      const node = this.tape[id];
+      if (node.prim === null) continue;
+      const inputs = node.parents.map((p) => (p === null ? null : (tangentOf[p.id] ?? null)));
+      tangentOf[id] = inputs.some((t) => t !== null) ? node.prim.jvp(node.primals, inputs, node.params, node.out) : null;
+    }
+    return tangentOf[output.id] ?? null;
+  }
 }
 
 /**
@@ -80,6 +96,16 @@ class ReverseTrace extends Trace {
  * x is a tensor or an array of tensors; f takes x's structure and returns one tensor.
  */
 export function vjp<X extends Value | readonly Value[]>(f: (x: X) => Value, x: X): [Value, (cotangent: Value) => X] {
+  const [y, , pullback] = linearize(f, x);
+  return [y, pullback];
+}
+
+/**
+ * Evaluates f at x once and returns [f(x), pushforward, pullback]: pushforward(v) = J v and
+ * pullback(u) = Jᵀ u, both replaying the one recorded forward pass (J v = jvp(f, x, v)[1]
+ * without evaluating f again). The GGN-vector product J_zᵀ Λ J_z v uses both.
+ */
+export function linearize<X extends Value | readonly Value[]>(f: (x: X) => Value, x: X): [Value, (tangent: X) => Value, (cotangent: Value) => X] {
   const xs = (Array.isArray(x) ? x : [x]) as readonly Value[];
   const trace = new ReverseTrace();
   const { y, leaves } = withTrace(trace, () => {
@@ -96,5 +122,14 @@ export function vjp<X extends Value | readonly Value[]>(f: (x: X) => Value, x: X
     const grads = tracedOutput ? trace.backward(tracedOutput.node, cotangent, leaves) : leaves.map((l) => zeros(l.out.shape));
     return (Array.isArray(x) ? grads : grads[0]) as X;
   };
-  return [primalOut, pullback];
+  const pushforward = (tangent: X): Value => {
+    const ts = (Array.isArray(tangent) ? tangent : [tangent]) as readonly Value[];
+    if (ts.length !== xs.length) fail('linearize', `expected ${xs.length} tangents, given ${ts.length}`);
+    ts.forEach((t, i) => {
+      if (!shapesEqual(t.shape, xs[i].shape)) fail('linearize', `tangent ${i} must have the primal's shape ${fmt(xs[i].shape)}, given ${fmt(t.shape)}`);
+    });
+    const out = tracedOutput ? trace.forward(tracedOutput.node, leaves, ts) : null;
+    return out ?? zeros(primalOut.shape);
+  };
+  return [primalOut, pushforward, pullback];
 }

@@ -87,9 +87,9 @@ export function ggnVectorProduct(p: Problem, batch: Batch, v: Float64Array, opti
   const dataPart = accumulate(p, batch, options, 'curvature.ggnVectorProduct', (chunk, n) => {
     const inputs = inputTensor(p, chunk, n);
     const network = (params: readonly Value[]) => p.model.forward(params, inputs);
-    const params = p.model.split(p.params);
-    const [, outputTangent] = ad.jvp(network, params, p.model.split(v)); // ż = J v
-    const [outputs, pullback] = ad.vjp(network, params);
+    // One forward pass, replayed for both J v and Jᵀ(·).
+    const [outputs, pushforward, pullback] = ad.linearize(network, p.model.split(p.params));
+    const outputTangent = pushforward(p.model.split(v)); // ż = J v
     const u = lossHessianTimes(p, ad.concrete(outputs), ad.concrete(outputTangent), n); // Λ ż
     return p.model.join(pullback(u)); // Jᵀ Λ J v
   });
