@@ -7,7 +7,7 @@
  */
 import * as ad from '../autodiff/index.ts';
 import type { Value } from '../autodiff/index.ts';
-import { argmax, fail, Random, Tensor } from '../tensor/index.ts';
+import { argmax, fail, Random, Tensor, withScratchMemory } from '../tensor/index.ts';
 import { batchOf, datasetSize, partitionBatches, type Dataset } from './data/dataset.ts';
 import { crossEntropy, weightRegularizer } from './losses.ts';
 import type { Model } from './model.ts';
@@ -87,11 +87,13 @@ export function evaluate(model: Model, params: Float64Array, data: Dataset, chun
   for (let start = 0; start < n; start += chunk) {
     const end = Math.min(n, start + chunk);
     const inputs = new Tensor([end - start, ...data.inputShape], data.inputs.subarray(start * per, end * per));
-    const logits = ad.concrete(model.forward(params, inputs));
     const targets = data.targets.subarray(start, end);
-    lossSum += ad.concrete(crossEntropy(logits, targets)).item() * (end - start);
-    const predicted = argmax(logits, 1);
-    for (let i = 0; i < predicted.length; i++) if (predicted[i] === targets[i]) correct++;
+    withScratchMemory(() => {
+      const logits = ad.concrete(model.forward(params, inputs));
+      lossSum += ad.concrete(crossEntropy(logits, targets)).item() * (end - start);
+      const predicted = argmax(logits, 1);
+      for (let i = 0; i < predicted.length; i++) if (predicted[i] === targets[i]) correct++;
+    });
   }
   return { loss: lossSum / n, accuracy: correct / n };
 }
@@ -115,21 +117,28 @@ export function train(model: Model, data: { train: Dataset; test?: Dataset }, se
     batches.forEach((indices, b) => {
       const batch = batchOf(trainSet, indices);
       const inputs = new Tensor([indices.length, ...trainSet.inputShape], batch.inputs);
-      let logits: Value | null = null;
-      const objective = (params: readonly Value[]): Value => {
-        logits = model.forward(params, inputs);
-        const data = crossEntropy(logits, batch.targets as Int32Array);
-        return settings.weightDecay > 0 ? ad.add(data, weightRegularizer(weightIndices.map((i) => params[i]), settings.weightDecay)) : data;
-      };
-      const [value, grads] = ad.valueAndGrad(objective)(model.split(current.params));
-      const objectiveValue = ad.concrete(value).item();
+      // The step's intermediates live in scratch memory; only numbers and the joined
+      // gradient (a fresh copy) leave the scope.
+      const { objectiveValue, gradient, correct } = withScratchMemory(() => {
+        let logits: Value | null = null;
+        const objective = (params: readonly Value[]): Value => {
+          logits = model.forward(params, inputs);
+          const data = crossEntropy(logits, batch.targets as Int32Array);
+          return settings.weightDecay > 0 ? ad.add(data, weightRegularizer(weightIndices.map((i) => params[i]), settings.weightDecay)) : data;
+        };
+        const [value, grads] = ad.valueAndGrad(objective)(model.split(current.params));
+        const predicted = argmax(ad.concrete(logits!), 1);
+        return {
+          objectiveValue: ad.concrete(value).item(),
+          gradient: model.join(grads),
+          correct: predicted.reduce((s, p, i) => s + (p === batch.targets[i] ? 1 : 0), 0),
+        };
+      });
       if (!Number.isFinite(objectiveValue)) {
         fail('train', `the objective became ${objectiveValue} in epoch ${epoch + 1}, batch ${b + 1} (diverged: try a smaller learning rate)`);
       }
-      optimizerStep({ kind: settings.optimizer, momentum: settings.momentum }, current.optimizer, current.params, model.join(grads), lr);
+      optimizerStep({ kind: settings.optimizer, momentum: settings.momentum }, current.optimizer, current.params, gradient, lr);
       objectiveSum += objectiveValue;
-      const predicted = argmax(ad.concrete(logits!), 1);
-      const correct = predicted.reduce((s, p, i) => s + (p === batch.targets[i] ? 1 : 0), 0);
       callbacks.onBatch?.(epoch, b, batches.length, objectiveValue, correct / indices.length);
     });
     const trainEval = evaluate(model, current.params, trainSet);
