@@ -9,6 +9,7 @@ import { cg } from '../linalg/cg.ts';
 import { lanczos } from '../linalg/lanczos.ts';
 import { fail } from '../tensor/index.ts';
 import { Random } from '../tensor/random.ts';
+import { partitionBatches, selectExamples } from '../nn/data/dataset.ts';
 import { directionalCurvature, directionalSlope, newtonStep, overlapWeights } from './directional.ts';
 import { curvatureOperator, type CurvatureKind } from './operators.ts';
 import { batchSize as countExamples, type Batch, type Problem } from './problem.ts';
@@ -84,19 +85,7 @@ export interface BiasStudy {
 export function partitionData(p: Problem, data: Batch, size: number, seed: number): Batch[] {
   const n = countExamples(p, data, 'partitionData');
   if (!Number.isInteger(size) || size < 1 || size > n) fail('partitionData', `batch size must be an integer in [1, ${n}], given ${size}`);
-  const perm = new Random(seed).permutation(n);
-  const per = data.inputs.length / n, perTarget = data.targets.length / n;
-  const count = Math.floor(n / size);
-  return Array.from({ length: count }, (_, b) => {
-    const inputs = new Float64Array(size * per);
-    const targets = data.targets instanceof Int32Array ? new Int32Array(size * perTarget) : new Float64Array(size * perTarget);
-    for (let k = 0; k < size; k++) {
-      const i = perm[b * size + k];
-      inputs.set(data.inputs.subarray(i * per, (i + 1) * per), k * per);
-      targets.set(data.targets.subarray(i * perTarget, (i + 1) * perTarget), k * perTarget);
-    }
-    return { inputs, targets };
-  });
+  return partitionBatches(n, size, new Random(seed), 'drop').map((indices) => selectExamples(data, n, indices));
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

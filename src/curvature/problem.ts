@@ -5,6 +5,7 @@
 import * as ad from '../autodiff/index.ts';
 import type { Value } from '../autodiff/index.ts';
 import { dataLoss, LOSS_KINDS, type LossKind, weightRegularizer } from '../nn/losses.ts';
+import type { Batch } from '../nn/data/dataset.ts';
 import type { Model } from '../nn/model.ts';
 import { fail, fmt, sizeOf, Tensor } from '../tensor/index.ts';
 
@@ -18,10 +19,7 @@ export interface Problem {
 }
 
 /** A batch: inputs N × input shape (row-major); targets class ids (cross-entropy) or N × outputs (MSE). */
-export interface Batch {
-  inputs: Float64Array;
-  targets: Int32Array | Float64Array;
-}
+export type { Batch };
 
 export function problem(spec: { model: Model; loss: LossKind; weightDecay?: number; params: Float64Array }): Problem {
   const { model, loss } = spec;

@@ -41,18 +41,28 @@ export function checkDataset(d: Dataset): Dataset {
   return d;
 }
 
-/** The examples at `indices`, in that order. */
-export function subset(d: Dataset, indices: ArrayLike<number>, name = d.name): Dataset {
-  const per = sizeOf(d.inputShape);
+/**
+ * The examples at `indices` of a batch of `count` examples, in that order (copied). Each
+ * example's inputs and targets are the batch's arrays divided evenly by `count`, so this serves
+ * class ids and MSE target rows alike.
+ */
+export function selectExamples(batch: Batch, count: number, indices: ArrayLike<number>): Batch {
+  const per = batch.inputs.length / count, perTarget = batch.targets.length / count;
   const inputs = new Float64Array(indices.length * per);
-  const targets = new Int32Array(indices.length);
+  const targets = batch.targets instanceof Int32Array ? new Int32Array(indices.length * perTarget) : new Float64Array(indices.length * perTarget);
   for (let k = 0; k < indices.length; k++) {
     const i = indices[k];
-    if (!Number.isInteger(i) || i < 0 || i >= d.targets.length) fail('subset', `index ${i} is outside 0..${d.targets.length - 1}`);
-    inputs.set(d.inputs.subarray(i * per, (i + 1) * per), k * per);
-    targets[k] = d.targets[i];
+    if (!Number.isInteger(i) || i < 0 || i >= count) fail('selectExamples', `index ${i} is outside 0..${count - 1}`);
+    inputs.set(batch.inputs.subarray(i * per, (i + 1) * per), k * per);
+    targets.set(batch.targets.subarray(i * perTarget, (i + 1) * perTarget), k * perTarget);
   }
-  return { ...d, name, inputs, targets };
+  return { inputs, targets };
+}
+
+/** The examples at `indices`, in that order. */
+export function subset(d: Dataset, indices: ArrayLike<number>, name = d.name): Dataset {
+  const { inputs, targets } = selectExamples(d, d.targets.length, indices);
+  return { ...d, name, inputs, targets: targets as Int32Array };
 }
 
 /**
@@ -127,6 +137,5 @@ export function partitionBatches(n: number, batchSize: number, rng: Random, rema
 
 /** The batch of examples at `indices`. */
 export function batchOf(d: Dataset, indices: ArrayLike<number>): Batch {
-  const s = subset(d, indices);
-  return { inputs: s.inputs, targets: s.targets };
+  return selectExamples(d, d.targets.length, indices);
 }
