@@ -5,7 +5,7 @@ import { curvature, nn } from '../src/index.ts';
 export function mlpGgnProblem(): { problem: curvature.Problem; batch: curvature.Batch } {
   const data = loadDigitsSplit();
   const model = nn.fromSpec(nn.mlp([1, 8, 8], [16], 10));
-  const settings: nn.TrainSettings = { optimizer: 'adam', learningRate: 0.003, momentum: 0.9, weightDecay: 0, batchSize: 32, epochs: 20, milestones: [], gamma: 0.1, seed: 0 };
+  const settings: nn.TrainSettings = nn.defaultTrainSettings();
   const trained = nn.train(model, data, settings, nn.initialTrainState(model, settings));
   return {
     problem: curvature.problem({ model, loss: 'cross_entropy', weightDecay: 0, params: trained.params }),

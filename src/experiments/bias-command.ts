@@ -7,7 +7,7 @@ import { problem } from '../curvature/problem.ts';
 import { fromSpec } from '../nn/model.ts';
 import { convNet } from '../nn/presets.ts';
 import type { ModelSpec } from '../nn/spec.ts';
-import { initialTrainState, train, type TrainSettings } from '../nn/train.ts';
+import { defaultTrainSettings, initialTrainState, train, type TrainSettings } from '../nn/train.ts';
 import { fail } from '../tensor/index.ts';
 import { figure1, figure2, figure4 } from './bias-figures.ts';
 import { readCheckpoint } from './checkpoint.ts';
@@ -68,7 +68,7 @@ export function biasCommand(opts: Options): void {
   } else {
     source = 'digits';
     spec = convNet([1, 8, 8], 10, 1, 16);
-    settings = { optimizer: 'adam', learningRate: 0.003, momentum: 0.9, weightDecay: 0, batchSize: 32, epochs: 20, milestones: [], gamma: 0.1, seed: 0 };
+    settings = defaultTrainSettings();
   }
   const data = loadDataSource(source);
   const model = fromSpec(spec);

@@ -11,13 +11,13 @@ import { batchOf, partitionBatches } from '../nn/data/dataset.ts';
 import { crossEntropy } from '../nn/losses.ts';
 import { fromSpec } from '../nn/model.ts';
 import { convNet } from '../nn/presets.ts';
-import { initialTrainState, train, type TrainSettings } from '../nn/train.ts';
+import { defaultTrainSettings, initialTrainState, train, type TrainSettings } from '../nn/train.ts';
 import { Random, randn, Tensor } from '../tensor/index.ts';
 import { loadDigitsSplit } from './datasets.ts';
 
 const data = loadDigitsSplit();
 const model = fromSpec(convNet([1, 8, 8], 10, 1, 16));
-const settings: TrainSettings = { optimizer: 'adam', learningRate: 0.003, momentum: 0.9, weightDecay: 0, batchSize: 32, epochs: 20, milestones: [], gamma: 0.1, seed: 0 };
+const settings: TrainSettings = defaultTrainSettings();
 console.log(`mbquad demo\n\n1. Train a small CNN on the digits data (${data.train.targets.length} training, ${data.test.targets.length} test images)\n${model.summary()}`);
 const started = performance.now();
 const trained = train(model, data, settings, initialTrainState(model, settings), {

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fromSpec } from '../nn/model.ts';
 import { allCnnC, convNet, mlp } from '../nn/presets.ts';
 import type { ModelSpec } from '../nn/spec.ts';
-import { initialTrainState, logSpacedEpochs, train, type TrainSettings } from '../nn/train.ts';
+import { defaultTrainSettings, initialTrainState, logSpacedEpochs, train, type TrainSettings } from '../nn/train.ts';
 import { fail } from '../tensor/index.ts';
 import { readCheckpoint, writeCheckpoint, CHECKPOINT_FORMAT } from './checkpoint.ts';
 import { loadDataSource } from './datasets.ts';
@@ -66,17 +66,18 @@ export function trainCommand(opts: Options): void {
     label = 'resumed';
     settings = { ...resumed.settings, epochs: opts.integer('epochs', resumed.settings.epochs) };
   } else {
+    const defaults = defaultTrainSettings();
     ({ spec, label } = buildSpec(opts, data.train.inputShape, data.train.numClasses));
     settings = {
-      optimizer: opts.choice('optimizer', ['adam', 'sgd'], 'adam'),
-      learningRate: opts.number('lr', 0.003),
-      momentum: opts.number('momentum', 0.9),
-      weightDecay: opts.number('weight-decay', 0),
-      batchSize: opts.integer('batch-size', 32),
-      epochs: opts.integer('epochs', 20),
-      milestones: opts.integerList('milestones', []),
-      gamma: opts.number('gamma', 0.1),
-      seed: opts.integer('seed', 0),
+      optimizer: opts.choice('optimizer', ['adam', 'sgd'], defaults.optimizer),
+      learningRate: opts.number('lr', defaults.learningRate),
+      momentum: opts.number('momentum', defaults.momentum),
+      weightDecay: opts.number('weight-decay', defaults.weightDecay),
+      batchSize: opts.integer('batch-size', defaults.batchSize),
+      epochs: opts.integer('epochs', defaults.epochs),
+      milestones: opts.integerList('milestones', defaults.milestones),
+      gamma: opts.number('gamma', defaults.gamma),
+      seed: opts.integer('seed', defaults.seed),
     };
   }
   const outDir = opts.has('out') ? opts.string('out') : join('runs', `${label}-${source.split(':')[0]}-seed${settings.seed}`);

@@ -28,6 +28,11 @@ export interface TrainSettings {
   seed: number;
 }
 
+/** The defaults of `mbquad train` (a fresh object): Adam at 0.003, batches of 32, 20 epochs, seed 0. */
+export function defaultTrainSettings(): TrainSettings {
+  return { optimizer: 'adam', learningRate: 0.003, momentum: 0.9, weightDecay: 0, batchSize: 32, epochs: 20, milestones: [], gamma: 0.1, seed: 0 };
+}
+
 export interface EpochMetrics {
   epoch: number;
   learningRate: number;
