@@ -2,8 +2,8 @@
  * Forward mode: jvp(f, x, v) = (f(x), J_f(x) v). Each tracer carries (primal, tangent); every
  * primitive's jvp rule maps input tangents to the output tangent.
  */
-import { fail, fmt, shapesEqual, zeros } from '../tensor/index.ts';
-import { bind, Trace, Tracer, withTrace, type Primitive, type Value } from './trace.ts';
+import { zeros } from '../tensor/index.ts';
+import { bind, checkTangents, Trace, Tracer, withTrace, type Primitive, type Value } from './trace.ts';
 
 class JvpTracer extends Tracer {
   constructor(
@@ -32,11 +32,7 @@ class JvpTrace extends Trace {
  */
 export function jvp<X extends Value | readonly Value[], Y extends Value | readonly Value[]>(f: (x: X) => Y, x: X, v: X): [Y, Y] {
   const xs = (Array.isArray(x) ? x : [x]) as readonly Value[];
-  const vs = (Array.isArray(v) ? v : [v]) as readonly Value[];
-  if (xs.length !== vs.length) fail('jvp', `expected ${xs.length} tangents, given ${vs.length}`);
-  xs.forEach((xi, i) => {
-    if (!shapesEqual(xi.shape, vs[i].shape)) fail('jvp', `tangent ${i} must have the primal's shape ${fmt(xi.shape)}, given ${fmt(vs[i].shape)}`);
-  });
+  const vs = checkTangents('jvp', xs, v);
   const trace = new JvpTrace();
   return withTrace(trace, () => {
     const wrapped = xs.map((xi, i) => new JvpTracer(trace, xi, vs[i]));

@@ -12,7 +12,7 @@
  * with the same ops, so when they run on JVP tracers the JVP trace differentiates them too
  * (Pearlmutter 1994). Levels keep nested transformations apart (no perturbation confusion).
  */
-import { fail, type Shape, type Tensor } from '../tensor/index.ts';
+import { fail, fmt, shapesEqual, type Shape, type Tensor } from '../tensor/index.ts';
 
 export type Value = Tensor | Tracer;
 
@@ -84,4 +84,14 @@ export function bind<P>(prim: Primitive<P>, inputs: readonly Value[], params: P)
 export function concrete(v: Value): Tensor {
   while (v instanceof Tracer) v = v.primal;
   return v;
+}
+
+/** Tangents as a list, checked against the primals: one per primal, of the primal's shape. */
+export function checkTangents(op: string, primals: readonly Value[], tangents: Value | readonly Value[]): readonly Value[] {
+  const ts = (Array.isArray(tangents) ? tangents : [tangents]) as readonly Value[];
+  if (ts.length !== primals.length) fail(op, `expected ${primals.length} tangents, given ${ts.length}`);
+  primals.forEach((x, i) => {
+    if (!shapesEqual(x.shape, ts[i].shape)) fail(op, `tangent ${i} must have the primal's shape ${fmt(x.shape)}, given ${fmt(ts[i].shape)}`);
+  });
+  return ts;
 }

@@ -5,7 +5,7 @@
  */
 import { fail, fmt, shapesEqual, zeros } from '../tensor/index.ts';
 import { add } from './primitives/elementwise.ts';
-import { bind, Trace, Tracer, withTrace, type Primitive, type Value } from './trace.ts';
+import { bind, checkTangents, Trace, Tracer, withTrace, type Primitive, type Value } from './trace.ts';
 
 interface TapeNode {
   readonly id: number;
@@ -123,11 +123,7 @@ export function linearize<X extends Value | readonly Value[]>(f: (x: X) => Value
     return (Array.isArray(x) ? grads : grads[0]) as X;
   };
   const pushforward = (tangent: X): Value => {
-    const ts = (Array.isArray(tangent) ? tangent : [tangent]) as readonly Value[];
-    if (ts.length !== xs.length) fail('linearize', `expected ${xs.length} tangents, given ${ts.length}`);
-    ts.forEach((t, i) => {
-      if (!shapesEqual(t.shape, xs[i].shape)) fail('linearize', `tangent ${i} must have the primal's shape ${fmt(xs[i].shape)}, given ${fmt(t.shape)}`);
-    });
+    const ts = checkTangents('linearize', xs, tangent);
     const out = tracedOutput ? trace.forward(tracedOutput.node, leaves, ts) : null;
     return out ?? zeros(primalOut.shape);
   };
