@@ -40,7 +40,7 @@ export function jvp<X extends Value | readonly Value[], Y extends Value | readon
     const ys = (Array.isArray(y) ? y : [y]) as readonly Value[];
     const primals = ys.map((yi) => (yi instanceof JvpTracer && yi.trace === trace ? yi.primal : yi));
     // An output that does not depend on x has a zero tangent.
-    const tangents = ys.map((yi) => (yi instanceof JvpTracer && yi.trace === trace ? yi.tangent : zeros(yi.shape)));
+    const tangents = ys.map((yi) => (yi instanceof JvpTracer && yi.trace === trace ? yi.tangent : zeros(yi.shape, yi.backend)));
     return (Array.isArray(y) ? [primals, tangents] : [primals[0], tangents[0]]) as [Y, Y];
   });
 }

@@ -12,7 +12,7 @@
  * with the same ops, so when they run on JVP tracers the JVP trace differentiates them too
  * (Pearlmutter 1994). Levels keep nested transformations apart (no perturbation confusion).
  */
-import { fail, fmt, shapesEqual, type Shape, type Tensor } from '../tensor/index.ts';
+import { fail, fmt, shapesEqual, type Backend, type Shape, type Tensor } from '../tensor/index.ts';
 
 export type Value = Tensor | Tracer;
 
@@ -45,6 +45,10 @@ export abstract class Tracer {
   abstract readonly primal: Value;
   get shape(): Shape {
     return this.primal.shape;
+  }
+  /** The backend the traced values live on. */
+  get backend(): Backend {
+    return this.primal.backend;
   }
   get size(): number {
     return this.primal.size;

@@ -9,7 +9,7 @@ export function valueAndGrad<X extends Value | readonly Value[]>(f: (x: X) => Va
   return (x) => {
     const [y, pullback] = vjp(f, x);
     if (y.size !== 1) fail('grad', `f must return a single number (one-element tensor), returned shape ${fmt(y.shape)}`);
-    return [y, pullback(ones(y.shape))];
+    return [y, pullback(ones(y.shape, y.backend))];
   };
 }
 

@@ -71,7 +71,7 @@ class ReverseTrace extends Trace {
         cotangents[p.id] = prev === undefined ? gi : add(prev, gi);
       });
     }
-    return leaves.map((l) => cotangents[l.id] ?? zeros(l.out.shape));
+    return leaves.map((l) => cotangents[l.id] ?? zeros(l.out.shape, l.out.backend));
   }
 
   /**
@@ -119,13 +119,13 @@ export function linearize<X extends Value | readonly Value[]>(f: (x: X) => Value
     if (!shapesEqual(cotangent.shape, primalOut.shape)) {
       fail('vjp', `cotangent must have the output's shape ${fmt(primalOut.shape)}, given ${fmt(cotangent.shape)}`);
     }
-    const grads = tracedOutput ? trace.backward(tracedOutput.node, cotangent, leaves) : leaves.map((l) => zeros(l.out.shape));
+    const grads = tracedOutput ? trace.backward(tracedOutput.node, cotangent, leaves) : leaves.map((l) => zeros(l.out.shape, l.out.backend));
     return (Array.isArray(x) ? grads : grads[0]) as X;
   };
   const pushforward = (tangent: X): Value => {
     const ts = checkTangents('linearize', xs, tangent);
     const out = tracedOutput ? trace.forward(tracedOutput.node, leaves, ts) : null;
-    return out ?? zeros(primalOut.shape);
+    return out ?? zeros(primalOut.shape, primalOut.backend);
   };
   return [primalOut, pushforward, pullback];
 }

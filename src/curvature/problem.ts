@@ -7,7 +7,7 @@ import type { Value } from '../autodiff/index.ts';
 import { dataLoss, LOSS_KINDS, type LossKind, weightRegularizer } from '../nn/losses.ts';
 import type { Batch } from '../nn/data/dataset.ts';
 import type { Model } from '../nn/model.ts';
-import { fail, fmt, sizeOf, Tensor } from '../tensor/index.ts';
+import { cpuBackend, fail, fmt, sizeOf, type Backend, type Tensor } from '../tensor/index.ts';
 
 export interface Problem {
   readonly model: Model;
@@ -16,12 +16,17 @@ export interface Problem {
   readonly params: Float64Array;
   /** D: 1 on weight entries, 0 on biases. */
   readonly weightMask: Float64Array;
+  /**
+   * Where the network is evaluated: the float64 CPU backend (default, the reference) or e.g.
+   * `gpuBackend()` (float32). Parameter vectors and results stay Float64Array either way.
+   */
+  readonly backend: Backend;
 }
 
 /** A batch: inputs N × input shape (row-major); targets class ids (cross-entropy) or N × outputs (MSE). */
 export type { Batch };
 
-export function problem(spec: { model: Model; loss: LossKind; weightDecay?: number; params: Float64Array }): Problem {
+export function problem(spec: { model: Model; loss: LossKind; weightDecay?: number; params: Float64Array; backend?: Backend }): Problem {
   const { model, loss } = spec;
   const weightDecay = spec.weightDecay ?? 0;
   if (!LOSS_KINDS.includes(loss)) fail('curvature.problem', `unknown loss ${JSON.stringify(loss)}; known: ${LOSS_KINDS.join(', ')}`);
@@ -29,7 +34,9 @@ export function problem(spec: { model: Model; loss: LossKind; weightDecay?: numb
   if (!(spec.params instanceof Float64Array)) fail('curvature.problem', 'params must be a Float64Array');
   model.checkParams(spec.params, 'curvature.problem');
   for (let i = 0; i < spec.params.length; i++) if (!Number.isFinite(spec.params[i])) fail('curvature.problem', `params[${i}] is ${spec.params[i]}`);
-  return { model, loss, weightDecay, params: spec.params, weightMask: model.weightMask() };
+  const backend = spec.backend ?? cpuBackend;
+  if (typeof backend?.fromFloat64 !== 'function') fail('curvature.problem', 'backend must be a tensor Backend (cpuBackend or gpuBackend())');
+  return { model, loss, weightDecay, params: spec.params, weightMask: model.weightMask(), backend };
 }
 
 /** Number of examples in a batch, after checking its sizes and values. */
@@ -54,7 +61,7 @@ export function batchSize(p: Problem, batch: Batch, op: string): number {
 }
 
 export function inputTensor(p: Problem, batch: Batch, n: number): Tensor {
-  return new Tensor([n, ...p.model.inputShape], batch.inputs);
+  return p.backend.fromFloat64(batch.inputs, [n, ...p.model.inputShape]);
 }
 
 /** θ ↦ L_B(θ) on per-parameter tensors (Eq. 1 on the batch). */

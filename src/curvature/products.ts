@@ -8,7 +8,7 @@
  */
 import * as ad from '../autodiff/index.ts';
 import type { Value } from '../autodiff/index.ts';
-import { Tensor, withScratchMemory } from '../tensor/index.ts';
+import { withScratchMemory, type Tensor } from '../tensor/index.ts';
 import { chunks, checkParamVector, inputTensor, objective, type Batch, type Problem } from './problem.ts';
 
 export interface ChunkOptions {
@@ -36,23 +36,24 @@ function accumulate(p: Problem, batch: Batch, options: ChunkOptions, op: string,
 /** L_B(θ): mean loss over the batch + (λ/2)‖θ_w‖² (Eq. 1). */
 export function loss(p: Problem, batch: Batch, options: ChunkOptions = {}): number {
   return accumulate(p, batch, options, 'curvature.loss', (chunk, n) =>
-    Float64Array.of(ad.concrete(objective(p, chunk, n)(p.model.split(p.params))).item()))[0];
+    Float64Array.of(ad.concrete(objective(p, chunk, n)(p.model.split(p.params, p.backend))).item()))[0];
 }
 
 /** g_B = ∇L_B(θ) (flat, PyTorch order). */
 export function gradient(p: Problem, batch: Batch, options: ChunkOptions = {}): Float64Array {
-  return accumulate(p, batch, options, 'curvature.gradient', (chunk, n) => p.model.join(ad.grad(objective(p, chunk, n))(p.model.split(p.params))));
+  return accumulate(p, batch, options, 'curvature.gradient', (chunk, n) => p.model.join(ad.grad(objective(p, chunk, n))(p.model.split(p.params, p.backend))));
 }
 
 /** H_B v, exact (forward-over-reverse). */
 export function hessianVectorProduct(p: Problem, batch: Batch, v: Float64Array, options: ChunkOptions = {}): Float64Array {
   checkParamVector(p, v, 'v', 'curvature.hessianVectorProduct');
   return accumulate(p, batch, options, 'curvature.hessianVectorProduct', (chunk, n) =>
-    p.model.join(ad.hvp(objective(p, chunk, n), p.model.split(p.params), p.model.split(v))));
+    p.model.join(ad.hvp(objective(p, chunk, n), p.model.split(p.params, p.backend), p.model.split(v, p.backend))));
 }
 
 /**
- * Λ ż for the batch-mean loss, per example, in closed form:
+ * Λ ż for the batch-mean loss, per example, in closed form (computed in float64 on the host:
+ * N × C numbers, one read-back per product on a device backend):
  *  - softmax cross-entropy: Λ_n = (diag(p_n) − p_n p_nᵀ)/N, so Λ_n ż_n = (p ⊙ ż − p (pᵀż))/N;
  *  - MSE over all N·C elements: Λ = (2/(N·C)) I.
  */
@@ -62,7 +63,7 @@ function lossHessianTimes(p: Problem, outputs: Tensor, tangent: Tensor, n: numbe
   if (p.loss === 'mse') {
     const scale = 2 / z.length;
     for (let i = 0; i < z.length; i++) out[i] = scale * t[i];
-    return new Tensor(outputs.shape, out);
+    return outputs.backend.fromFloat64(out, outputs.shape);
   }
   const c = z.length / n;
   for (let row = 0; row < n; row++) {
@@ -78,7 +79,7 @@ function lossHessianTimes(p: Problem, outputs: Tensor, tangent: Tensor, n: numbe
     }
     for (let j = 0; j < c; j++) out[o + j] = (out[o + j] * (t[o + j] - pt)) / n; // p ⊙ (ż − pᵀż) / N
   }
-  return new Tensor(outputs.shape, out);
+  return outputs.backend.fromFloat64(out, outputs.shape);
 }
 
 /** G_B v = J_zᵀ Λ J_z v + λ D v (the GGN of Eq. 2 on the batch). */
@@ -88,8 +89,8 @@ export function ggnVectorProduct(p: Problem, batch: Batch, v: Float64Array, opti
     const inputs = inputTensor(p, chunk, n);
     const network = (params: readonly Value[]) => p.model.forward(params, inputs);
     // One forward pass, replayed for both J v and Jᵀ(·).
-    const [outputs, pushforward, pullback] = ad.linearize(network, p.model.split(p.params));
-    const outputTangent = pushforward(p.model.split(v)); // ż = J v
+    const [outputs, pushforward, pullback] = ad.linearize(network, p.model.split(p.params, p.backend));
+    const outputTangent = pushforward(p.model.split(v, p.backend)); // ż = J v
     const u = lossHessianTimes(p, ad.concrete(outputs), ad.concrete(outputTangent), n); // Λ ż
     return p.model.join(pullback(u)); // Jᵀ Λ J v
   });

@@ -1,7 +1,7 @@
 /** Losses (mean over the batch, as PyTorch) and the weight regularizer of Eq. 1. */
 import * as ad from '../autodiff/index.ts';
 import type { Value } from '../autodiff/index.ts';
-import { fail, fmt, sizeOf, Tensor } from '../tensor/index.ts';
+import { fail, fmt, sizeOf } from '../tensor/index.ts';
 
 export type LossKind = 'cross_entropy' | 'mse';
 export const LOSS_KINDS: readonly LossKind[] = ['cross_entropy', 'mse'];
@@ -33,7 +33,7 @@ export function meanSquaredError(outputs: Value, targets: Float64Array): Value {
   if (targets.length !== sizeOf(outputs.shape)) {
     fail('meanSquaredError', `expected ${sizeOf(outputs.shape)} target values for outputs ${fmt(outputs.shape)}, given ${targets.length}`);
   }
-  return ad.mean(ad.square(ad.sub(outputs, new Tensor(outputs.shape, targets))));
+  return ad.mean(ad.square(ad.sub(outputs, outputs.backend.fromFloat64(targets, outputs.shape))));
 }
 
 /** The loss of the given kind, mean over the batch. */
@@ -46,6 +46,7 @@ export function dataLoss(kind: LossKind, outputs: Value, targets: Targets): Valu
 /** r(θ) = (λ/2) Σ_weights θ² over the weight tensors only (biases are not regularized, Eq. 1). */
 export function weightRegularizer(weights: readonly Value[], weightDecay: number): Value {
   if (!(weightDecay >= 0) || !Number.isFinite(weightDecay)) fail('weightRegularizer', `weight decay must be finite and ≥ 0, given ${weightDecay}`);
-  const total = weights.map((w) => ad.sum(ad.square(w))).reduce((a, b) => ad.add(a, b), new Tensor([], Float64Array.of(0)) as Value);
+  // Starts from the number 0, which joins the weights' backend (a scalar constant).
+  const total = weights.reduce<Value | number>((acc, w) => ad.add(acc, ad.sum(ad.square(w))), 0);
   return ad.mul(total, weightDecay / 2);
 }

@@ -7,7 +7,7 @@
  */
 import * as ad from '../autodiff/index.ts';
 import type { Value } from '../autodiff/index.ts';
-import { fail, fmt, type Random, shapesEqual, sizeOf, Tensor, type Shape } from '../tensor/index.ts';
+import { cpuBackend, fail, fmt, type Backend, type Random, shapesEqual, sizeOf, type Tensor, type Shape } from '../tensor/index.ts';
 import { checkSpec, pairOf, type LayerSpec, type ModelSpec } from './spec.ts';
 
 export interface ParameterInfo {
@@ -94,10 +94,10 @@ export class Model {
     if (theta.length !== this.numParams) fail(op, `parameter vector must have length ${this.numParams} (numParams), given ${theta.length}`);
   }
 
-  /** Per-parameter tensors viewing a flat vector (no copy). */
-  split(theta: Float64Array): Tensor[] {
+  /** Per-parameter tensors from a flat vector: views on the CPU (no copy), copies on another backend. */
+  split(theta: Float64Array, backend: Backend = cpuBackend): Tensor[] {
     this.checkParams(theta, 'Model.split');
-    return this.parameters.map((p) => new Tensor(p.shape, theta.subarray(p.offset, p.offset + p.size)));
+    return this.parameters.map((p) => backend.fromFloat64(theta.subarray(p.offset, p.offset + p.size), p.shape));
   }
 
   /** The flat vector of per-parameter values, in parameter order. */
@@ -129,10 +129,10 @@ export class Model {
   }
 
   /** A batch of inputs [N, ...inputShape] from row-major data (N inferred; the length must fit exactly). */
-  inputTensor(data: Float64Array): Tensor {
+  inputTensor(data: Float64Array, backend: Backend = cpuBackend): Tensor {
     const per = sizeOf(this.inputShape);
     if (data.length % per !== 0) fail('Model.inputTensor', `input data length ${data.length} is not a multiple of the example size ${per} (input ${fmt(this.inputShape)})`);
-    return new Tensor([data.length / per, ...this.inputShape], data);
+    return backend.fromFloat64(data, [data.length / per, ...this.inputShape]);
   }
 
   /** Outputs [N, ...outputShape] for inputs [N, ...inputShape]. */

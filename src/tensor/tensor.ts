@@ -103,22 +103,29 @@ function flatten(values: readonly Nested[]): number[] {
   return out;
 }
 
-export function scalar(value: number): Tensor {
-  return new Tensor([], Float64Array.of(value));
+// The creation functions below make CPU tensors unless given another backend.
+
+export function scalar(value: number, backend: Backend = cpuBackend): Tensor {
+  return backend.fromFloat64(Float64Array.of(value), []);
 }
 
-export function full(shape: readonly number[], value: number): Tensor {
+export function full(shape: readonly number[], value: number, backend: Backend = cpuBackend): Tensor {
   const s = checkShape('full', shape);
-  return new Tensor(s, new Float64Array(sizeOf(s)).fill(value));
+  return backend.fromFloat64(new Float64Array(sizeOf(s)).fill(value), s);
 }
 
-export function zeros(shape: readonly number[]): Tensor {
+export function zeros(shape: readonly number[], backend: Backend = cpuBackend): Tensor {
   const s = checkShape('zeros', shape);
-  return new Tensor(s, new Float64Array(sizeOf(s)));
+  return backend.fromFloat64(new Float64Array(sizeOf(s)), s);
 }
 
-export function ones(shape: readonly number[]): Tensor {
-  return full(shape, 1);
+export function ones(shape: readonly number[], backend: Backend = cpuBackend): Tensor {
+  return full(shape, 1, backend);
+}
+
+/** The same elements on another backend (a copy; float64 → float32 rounds on the gpu.js backend). */
+export function toBackend(x: Tensor, backend: Backend): Tensor {
+  return x.backend === backend ? x : backend.fromFloat64(x.data, x.shape);
 }
 
 /** Standard normal entries from the given generator. */

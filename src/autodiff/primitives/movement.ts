@@ -99,7 +99,7 @@ const concatPrim: Primitive<number> = {
   name: 'concat',
   impl: (parts, axis) => T.concat(parts, axis),
   // d concat(x_i) = concat(dx_i), with zeros for untraced parts
-  jvp: (parts, tangents, axis) => concat(parts.map((p, i) => tangents[i] ?? zeros(p.shape)), axis),
+  jvp: (parts, tangents, axis) => concat(parts.map((p, i) => tangents[i] ?? zeros(p.shape, p.backend)), axis),
   // the cotangent of part i is its slice of ḡ
   vjp: (g, parts, axis, _out, needed) => {
     let start = 0;

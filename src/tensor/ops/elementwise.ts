@@ -2,7 +2,7 @@
 import type { BinaryOp, UnaryOp } from '../backend.ts';
 import { broadcastShapes } from '../shape.ts';
 import type { Tensor } from '../tensor.ts';
-import { asTensor, backendOf } from './common.ts';
+import { asTensor, onOneBackend } from './common.ts';
 
 function unaryOp(op: UnaryOp) {
   return (x: Tensor): Tensor => {
@@ -27,9 +27,9 @@ export const step = unaryOp('step');
 
 function binaryOp(op: BinaryOp) {
   return (a: Tensor | number, b: Tensor | number): Tensor => {
-    const x = asTensor(op, a), y = asTensor(op, b);
+    const { backend, operands: [x, y] } = onOneBackend(op, [asTensor(op, a), asTensor(op, b)]);
     const outShape = broadcastShapes(op, x.shape, y.shape);
-    return backendOf(op, x, y).binary(op, x, y, outShape);
+    return backend.binary(op, x, y, outShape);
   };
 }
 

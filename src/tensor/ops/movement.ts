@@ -2,7 +2,7 @@
 import { fail, fmt } from '../errors.ts';
 import { broadcastStrides, checkShape, normalizeAxis, shapesEqual, sizeOf, stridesOf, type Shape } from '../shape.ts';
 import { Tensor } from '../tensor.ts';
-import { asTensor, backendOf } from './common.ts';
+import { asTensor, onOneBackend } from './common.ts';
 
 /** Same data, new shape of the same size; one entry may be −1 (inferred). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -119,7 +119,7 @@ export function unslice(g: Tensor, shape: readonly number[], begin: readonly num
 export function concat(parts: readonly Tensor[], axis: number): Tensor {
   const op = 'concat';
   if (parts.length === 0) fail(op, 'expected at least one tensor');
-  const ts = parts.map((p) => asTensor(op, p));
+  const { backend, operands: ts } = onOneBackend(op, parts.map((p) => asTensor(op, p)));
   const first = ts[0].shape;
   const ax = normalizeAxis(op, axis, first.length);
   for (const t of ts) {
@@ -128,7 +128,7 @@ export function concat(parts: readonly Tensor[], axis: number): Tensor {
     }
   }
   const outShape = first.map((d, i) => (i === ax ? ts.reduce((s, t) => s + t.shape[ax], 0) : d));
-  return backendOf(op, ...ts).concat(ts, ax, outShape);
+  return backend.concat(ts, ax, outShape);
 }
 
 /** out (shape outShape) with out[i] = x.flat[indices[i]]. */

@@ -1,7 +1,7 @@
 /** Reductions: sum, mean, max/argmax, logsumexp, and the (log-)softmax built on them. */
 import { fail, fmt } from '../errors.ts';
 import { normalizeAxes, normalizeAxis, sizeOf } from '../shape.ts';
-import { Tensor } from '../tensor.ts';
+import { scalar, type Tensor } from '../tensor.ts';
 import { add, div, exp, log, sub } from './elementwise.ts';
 import { gather, reshape } from './movement.ts';
 
@@ -22,7 +22,7 @@ export function mean(x: Tensor, axes?: number | readonly number[], keepDims = fa
   const ax = normalizeAxes('mean', axes, x.rank);
   const count = sizeOf(ax.map((a) => x.shape[a]));
   if (count === 0) fail('mean', `cannot average over an empty axis of ${fmt(x.shape)}`);
-  return x.backend.binary('mul', sum(x, ax, keepDims), new Tensor([], Float64Array.of(1 / count)), reducedShape(x.shape, ax, keepDims));
+  return x.backend.binary('mul', sum(x, ax, keepDims), scalar(1 / count, x.backend), reducedShape(x.shape, ax, keepDims));
 }
 
 /** Flat input indices of the first maximum along `axis` (one per output element). */
