@@ -20,7 +20,7 @@ const DEFAULT_CHUNK = 256;
 
 /**
  * Σ_chunks weight · f(chunk), for per-example-mean quantities. Each chunk runs in scratch
- * memory (src/tensor/cpu/memory.ts): every f returns a fresh copy (Model.join, Float64Array.of),
+ * memory (src/tensor/memory.ts): every f returns a fresh copy (Model.join, Float64Array.of),
  * so the recycled intermediates never escape.
  */
 function accumulate(p: Problem, batch: Batch, options: ChunkOptions, op: string, f: (chunk: Batch, n: number) => Float64Array): Float64Array {

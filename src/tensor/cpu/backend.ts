@@ -9,7 +9,7 @@ import { concat, gather, scatterAdd, stridedRead, stridedWrite } from './movemen
 import { avgPool2d, avgPool2dAdjoint, maxPool2dIndices } from './pool.ts';
 import { argmaxIndices, sumAxes } from './reduce.ts';
 import { broadcastStrides } from '../shape.ts';
-import { allocate } from './memory.ts';
+import { allocate } from '../memory.ts';
 
 const wrap = (shape: Shape, data: Float64Array): Tensor => new Tensor(shape, data, cpuBackend);
 

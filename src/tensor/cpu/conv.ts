@@ -12,7 +12,7 @@
  */
 import type { ConvGeometry } from '../geometry.ts';
 import { gemm } from './gemm.ts';
-import { allocate } from './memory.ts';
+import { allocate } from '../memory.ts';
 
 let colsBuffer = new Float64Array(0);
 

@@ -5,7 +5,7 @@
 import type { Shape } from '../shape.ts';
 import { sizeOf } from '../shape.ts';
 import { coalesce, contiguousStrides, forEachRow } from './strided.ts';
-import { allocate } from './memory.ts';
+import { allocate } from '../memory.ts';
 
 export type UnaryOp = 'neg' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu' | 'sqrt' | 'square' | 'abs' | 'sign' | 'step';
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'maximumWeight';

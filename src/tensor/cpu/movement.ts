@@ -1,7 +1,7 @@
 /** Data movement on the CPU: strided reads (permute, broadcast, slice), their scatters, gather. */
 import type { Shape } from '../shape.ts';
 import { coalesce, contiguousStrides, forEachRow } from './strided.ts';
-import { allocate } from './memory.ts';
+import { allocate } from '../memory.ts';
 
 /** out[i] = x[offset + Σ_d i_d·strides_d] for every multi-index i of `outShape`. */
 export function stridedRead(x: Float64Array, outShape: Shape, strides: readonly number[], offset: number): Float64Array {

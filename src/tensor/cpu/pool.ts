@@ -7,7 +7,7 @@
  *    default count_include_pad=True; in floor mode no window reaches past the padding).
  */
 import type { PoolGeometry } from '../geometry.ts';
-import { allocate } from './memory.ts';
+import { allocate } from '../memory.ts';
 
 /**
  * The real (unpadded) part of every window, per output row and per output column:

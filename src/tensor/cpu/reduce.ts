@@ -2,7 +2,7 @@
 import type { Shape } from '../shape.ts';
 import { sizeOf, stridesOf } from '../shape.ts';
 import { coalesce, contiguousStrides, forEachRow } from './strided.ts';
-import { allocate } from './memory.ts';
+import { allocate } from '../memory.ts';
 
 /**
  * Sums x over the axes flagged in `reduced`, keeping them as size-1 dimensions. Each input

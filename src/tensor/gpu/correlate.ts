@@ -1,0 +1,244 @@
+/**
+ * matmul, conv2d and both conv adjoints on gpu.js, from two kernels.
+ *
+ * `correlate`: y[n, o, y, x] = Σ_{c,i,j} w[o, c, i, j] · xp[n, c, y·s + i, x·s + j] over an
+ * input xp already padded with zeros. It is
+ *   conv2d forward     with xp = the padded input and stride s;
+ *   conv2d input-grad  with xp = the output gradient spread onto the input grid (every s-th
+ *                      position) and padded by k − 1 − p, w = the weight with in/out swapped
+ *                      and flipped in both spatial axes, stride 1 (the adjoint of a strided
+ *                      correlation is the full correlation with the flipped kernel);
+ *   matmul op(A)·B     is its 1×1 case (one image, channels = k, width = n, w = op(A)), run by
+ *                      the MATMUL kernel, which steps its indices without the conv's arithmetic.
+ * `correlateWeightGrad`: dW[o, c, i, j] = Σ_{n,y,x} gy[n, o, y, x] · xp[n, c, y·s + i, x·s + j].
+ *
+ * Each kernel cell computes 4 output channels (a row block, blocks.ts). The SIMD lanes of the
+ * webasm mode run 4 neighbouring x; a read that depends on x is a 4-load gather, a read that
+ * does not is one load. Here every gathered input value feeds 4 multiply-adds with weights
+ * the lanes share, which is what makes these kernels several times faster than one output
+ * per cell.
+ *
+ * Index arithmetic runs in float32 in gpu.js, exact below 2^24: the backend refuses larger
+ * tensors (backend.ts).
+ */
+import { allocateFloat32 } from '../memory.ts';
+import type { ConvGeometry, MatmulGeometry } from '../geometry.ts';
+import { blockCount, packRowBlocks, placeInZeros, unpackRowBlocks } from './blocks.ts';
+import type { GpuRuntime } from './runtime.ts';
+
+/** Output [width = x, height = y, depth = image·blocks + block]; weights packed by packRowBlocks. */
+const CORRELATE = `function (input, weights) {
+  const z = this.thread.z;
+  let image = Math.floor(z / this.constants.blocks);
+  if (image * this.constants.blocks > z) { image = image - 1; }
+  if ((image + 1) * this.constants.blocks <= z) { image = image + 1; }
+  const block = z - image * this.constants.blocks;
+  let s0 = 0; let s1 = 0; let s2 = 0; let s3 = 0;
+  let w = block * this.constants.channels * this.constants.kh * this.constants.kw * 4;
+  let plane = (image * this.constants.channels * this.constants.height + this.thread.y * this.constants.stride) * this.constants.width
+    + this.thread.x * this.constants.stride;
+  for (let c = 0; c < this.constants.channels; c++) {
+    let row = plane;
+    for (let i = 0; i < this.constants.kh; i++) {
+      for (let j = 0; j < this.constants.kw; j++) {
+        const v = input[row + j];
+        s0 += weights[w] * v; s1 += weights[w + 1] * v; s2 += weights[w + 2] * v; s3 += weights[w + 3] * v;
+        w += 4;
+      }
+      row += this.constants.width;
+    }
+    plane += this.constants.height * this.constants.width;
+  }
+  return [s0, s1, s2, s3];
+}`;
+
+/**
+ * The 1×1 case (matmul) with the gather index stepped directly: out [n, blocks] with
+ * out[j, b][r] = Σ_p a[4b + r, p] · bm[p, j], a packed in row blocks (bm is k × n).
+ */
+const MATMUL = `function (a, bm) {
+  let s0 = 0; let s1 = 0; let s2 = 0; let s3 = 0;
+  let ai = this.thread.y * 4 * this.constants.k;
+  let bi = this.thread.x;
+  for (let p = 0; p < this.constants.k; p++) {
+    const v = bm[bi];
+    s0 += a[ai] * v; s1 += a[ai + 1] * v; s2 += a[ai + 2] * v; s3 += a[ai + 3] * v;
+    ai += 4;
+    bi += this.constants.n;
+  }
+  return [s0, s1, s2, s3];
+}`;
+
+/**
+ * Output [width = weight position q = (c, i, j) padded to a multiple of 4, height = block];
+ * offsets[q] = c·H·W + i·W + j; gradients packed [block][n][y][x][4]. Each output row is summed
+ * separately and then added (shorter float32 sums than one running total).
+ */
+const CORRELATE_WEIGHT_GRAD = `function (input, gradients, offsets) {
+  const base = offsets[this.thread.x];
+  let g = this.thread.y * this.constants.images * this.constants.ho * this.constants.wo * 4;
+  let s0 = 0; let s1 = 0; let s2 = 0; let s3 = 0;
+  for (let n = 0; n < this.constants.images; n++) {
+    for (let y = 0; y < this.constants.ho; y++) {
+      let at = base + (n * this.constants.channels * this.constants.height + y * this.constants.stride) * this.constants.width;
+      let r0 = 0; let r1 = 0; let r2 = 0; let r3 = 0;
+      for (let x = 0; x < this.constants.wo; x++) {
+        const v = input[at];
+        r0 += gradients[g] * v; r1 += gradients[g + 1] * v; r2 += gradients[g + 2] * v; r3 += gradients[g + 3] * v;
+        g += 4;
+        at += this.constants.stride;
+      }
+      s0 += r0; s1 += r1; s2 += r2; s3 += r3;
+    }
+  }
+  return [s0, s1, s2, s3];
+}`;
+
+/** The shape of one `correlate` call: xp [images, channels, height, width] → [images, outChannels, ho, wo]. */
+interface Correlation {
+  images: number; channels: number; height: number; width: number;
+  outChannels: number; kh: number; kw: number; stride: number; ho: number; wo: number;
+}
+
+/** y = correlate(xp, w) with w already packed in row blocks of output channels. */
+function correlate(rt: GpuRuntime, xp: Float32Array, packedWeights: Float32Array, s: Correlation): Float32Array {
+  const blocks = blockCount(s.outChannels);
+  const result = rt.run('correlate', CORRELATE, {
+    output: [s.wo, s.ho, s.images * blocks],
+    constants: { blocks, channels: s.channels, kh: s.kh, kw: s.kw, stride: s.stride, height: s.height, width: s.width },
+    components: 4,
+  }, [xp, packedWeights]);
+  return unpackRowBlocks(result, s.images, s.outChannels, s.ho * s.wo, s.ho * s.wo);
+}
+
+/** Batched op(A) · op(B) (geometry.ts), one MATMUL call per batch entry. */
+export function matmul(rt: GpuRuntime, a: Float32Array, b: Float32Array, g: MatmulGeometry): Float32Array {
+  const out = allocateFloat32(g.batch * g.m * g.n);
+  const [aRow, aCol] = g.transA ? [1, g.m] : [g.k, 1];
+  for (let t = 0; t < g.batch; t++) {
+    const packedA = packRowBlocks(a, g.aOffsets[t], g.m, aRow, 1, 0, g.k, aCol);
+    // B as k channels of a 1 × n image; a transposed B is transposed here (O(k·n)).
+    const bt = g.transB
+      ? packTransposed(b, g.bOffsets[t], g.k, g.n)
+      : b.subarray(g.bOffsets[t], g.bOffsets[t] + g.k * g.n);
+    const result = rt.run('matmul', MATMUL, { output: [g.n, blockCount(g.m)], constants: { k: g.k, n: g.n }, components: 4 }, [packedA, bt]);
+    out.set(unpackRowBlocks(result, 1, g.m, g.n, g.n), t * g.m * g.n);
+  }
+  return out;
+}
+
+/** The k × n matrix whose (p, j) entry is src[offset + j·k + p] (B stored n × k). */
+function packTransposed(src: Float32Array, offset: number, k: number, n: number): Float32Array {
+  const out = allocateFloat32(k * n);
+  for (let j = 0; j < n; j++) for (let p = 0; p < k; p++) out[p * n + j] = src[offset + j * k + p];
+  return out;
+}
+
+/** The input padded by (padH, padW) on every side, so the kernels read no out-of-image positions. */
+function padded(x: Float32Array, g: ConvGeometry): { xp: Float32Array; height: number; width: number } {
+  const height = g.h + 2 * g.padH, width = g.w + 2 * g.padW;
+  const xp = g.padH === 0 && g.padW === 0 ? x : placeInZeros(x, g.n * g.c, g.h, g.w, height, width, g.padH, g.padW);
+  return { xp, height, width };
+}
+
+export function conv2d(rt: GpuRuntime, x: Float32Array, w: Float32Array, g: ConvGeometry): Float32Array {
+  const { xp, height, width } = padded(x, g);
+  const ckk = g.c * g.kh * g.kw;
+  const packed = packRowBlocks(w, 0, g.o, ckk, 1, 0, ckk, 1);
+  if (g.strideH !== g.strideW) return conv2dRowsByRows(rt, xp, packed, g, height, width);
+  return correlate(rt, xp, packed, {
+    images: g.n, channels: g.c, height, width, outChannels: g.o, kh: g.kh, kw: g.kw, stride: g.strideH, ho: g.ho, wo: g.wo,
+  });
+}
+
+/**
+ * Unequal strides: the kernel has one stride, so run it with the horizontal stride on the
+ * input rows each output row reads (one image row band per output row).
+ */
+function conv2dRowsByRows(rt: GpuRuntime, xp: Float32Array, packed: Float32Array, g: ConvGeometry, height: number, width: number): Float32Array {
+  const out = allocateFloat32(g.n * g.o * g.ho * g.wo);
+  for (let y = 0; y < g.ho; y++) {
+    // The kh rows this output row reads, as a [n, c, kh, width] image with one output row.
+    const band = allocateFloat32(g.n * g.c * g.kh * width);
+    for (let plane = 0; plane < g.n * g.c; plane++) {
+      const from = (plane * height + y * g.strideH) * width;
+      band.set(xp.subarray(from, from + g.kh * width), plane * g.kh * width);
+    }
+    const row = correlate(rt, band, packed, {
+      images: g.n, channels: g.c, height: g.kh, width, outChannels: g.o, kh: g.kh, kw: g.kw, stride: g.strideW, ho: 1, wo: g.wo,
+    });
+    for (let plane = 0; plane < g.n * g.o; plane++) out.set(row.subarray(plane * g.wo, (plane + 1) * g.wo), (plane * g.ho + y) * g.wo);
+  }
+  return out;
+}
+
+/**
+ * dx = Σ_o gy ⋆ flip(w): gy spread onto the input grid at (y·sH − pH + kh − 1, x·sW − pW + kw − 1)
+ * inside zero planes of size (h + kh − 1) × (w + kw − 1), correlated with stride 1 with the
+ * weight transposed to [c, o, kh, kw] and flipped: dx[c, y, x] = Σ_{o,i,j} gyq[o, y + i, x + j] · w[o, c, kh−1−i, kw−1−j].
+ */
+export function conv2dInputGrad(rt: GpuRuntime, gy: Float32Array, w: Float32Array, g: ConvGeometry): Float32Array {
+  const height = g.h + g.kh - 1, width = g.w + g.kw - 1;
+  const spread = placeInZeros(gy, g.n * g.o, g.ho, g.wo, height, width, g.kh - 1 - g.padH, g.kw - 1 - g.padW, g.strideH, g.strideW);
+  const kk = g.kh * g.kw;
+  // Rows c, columns (o, i', j') with source index o·c·kk + c·kk + (kk − 1 − (i'·kw + j')).
+  const flipped = packRowBlocks(w, kk - 1, g.c, kk, g.o, g.c * kk, kk, -1);
+  return correlate(rt, spread, flipped, {
+    images: g.n, channels: g.o, height, width, outChannels: g.c, kh: g.kh, kw: g.kw, stride: 1, ho: g.h, wo: g.w,
+  });
+}
+
+export function conv2dWeightGrad(rt: GpuRuntime, x: Float32Array, gy: Float32Array, g: ConvGeometry): Float32Array {
+  const { xp, height, width } = padded(x, g);
+  const ckk = g.c * g.kh * g.kw, columns = Math.ceil(ckk / 4) * 4; // full SIMD steps; padding columns read offset 0
+  const offsets = allocateFloat32(columns);
+  for (let c = 0, q = 0; c < g.c; c++) for (let i = 0; i < g.kh; i++) for (let j = 0; j < g.kw; j++, q++) offsets[q] = (c * height + i) * width + j;
+  const hw = g.ho * g.wo;
+  const packedGy = packRowBlocks(gy, 0, g.o, hw, g.n, g.o * hw, hw, 1);
+  const strideW = g.strideW, strideH = g.strideH;
+  if (strideH !== strideW) return weightGradRowsByRows(rt, xp, packedGy, offsets, g, height, width, columns);
+  const result = rt.run('correlateWeightGrad', CORRELATE_WEIGHT_GRAD, {
+    output: [columns, blockCount(g.o)],
+    constants: { images: g.n, channels: g.c, height, width, ho: g.ho, wo: g.wo, stride: strideH },
+    components: 4,
+  }, [xp, packedGy, offsets]);
+  return unpackRowBlocks(result, 1, g.o, ckk, columns);
+}
+
+/** Unequal strides: sum the per-output-row contributions, each a one-row band as in conv2dRowsByRows. */
+function weightGradRowsByRows(
+  rt: GpuRuntime, xp: Float32Array, packedGy: Float32Array, offsets: Float32Array, g: ConvGeometry, height: number, width: number, columns: number,
+): Float32Array {
+  const ckk = g.c * g.kh * g.kw, hw = g.ho * g.wo, blocks = blockCount(g.o);
+  const total = allocateFloat32(g.o * ckk);
+  const bandOffsets = offsets.map((_, q) => (q < ckk ? bandOffset(q, g, width) : 0));
+  for (let y = 0; y < g.ho; y++) {
+    const band = allocateFloat32(g.n * g.c * g.kh * width);
+    for (let plane = 0; plane < g.n * g.c; plane++) {
+      const from = (plane * height + y * g.strideH) * width;
+      band.set(xp.subarray(from, from + g.kh * width), plane * g.kh * width);
+    }
+    // This output row's gradients, packed [block][n][x][4].
+    const rowGy = allocateFloat32(blocks * g.n * g.wo * 4);
+    for (let b = 0; b < blocks; b++) {
+      for (let n = 0; n < g.n; n++) {
+        const from = ((b * g.n + n) * hw + y * g.wo) * 4;
+        rowGy.set(packedGy.subarray(from, from + g.wo * 4), (b * g.n + n) * g.wo * 4);
+      }
+    }
+    const result = rt.run('correlateWeightGrad', CORRELATE_WEIGHT_GRAD, {
+      output: [columns, blocks],
+      constants: { images: g.n, channels: g.c, height: g.kh, width, ho: 1, wo: g.wo, stride: g.strideW },
+      components: 4,
+    }, [band, rowGy, bandOffsets]);
+    const part = unpackRowBlocks(result, 1, g.o, ckk, columns);
+    for (let i = 0; i < total.length; i++) total[i] += part[i];
+  }
+  return total;
+}
+
+/** offsets[q] inside a band of kh rows: c·kh·W + i·W + j. */
+function bandOffset(q: number, g: ConvGeometry, width: number): number {
+  const j = q % g.kw, i = Math.floor(q / g.kw) % g.kh, c = Math.floor(q / (g.kh * g.kw));
+  return (c * g.kh + i) * width + j;
+}

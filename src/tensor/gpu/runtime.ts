@@ -1,0 +1,165 @@
+/**
+ * The gpu.js side of the gpu.js backend: which mode runs the kernels, a cache of compiled
+ * kernels, and reading a kernel's result back as one flat Float32Array.
+ *
+ * gpu.js compiles a kernel per output size (its sizes are baked into the compiled code), so
+ * kernels are cached by a key naming their source and every constant; the cache keeps the
+ * most recently used ones and destroys the rest.
+ *
+ * Modes (gpu.js 2.24.1, pinned: its next major version makes every kernel call async):
+ *  - 'headlessgl': WebGL through the `gl` package in Node (needs `gl` built; see README);
+ *  - 'webgl2' / 'webgl': in a browser;
+ *  - 'webasm': WebAssembly with f32x4 SIMD, single-threaded in the synchronous calls used here;
+ *  - 'cpu': gpu.js's JavaScript fallback (slow; for debugging).
+ * 'auto' takes the first that works in that order (headlessgl, webgl2, webgl, webasm, cpu).
+ */
+import { GPU } from 'gpu.js';
+import { fail } from '../errors.ts';
+
+export type GpuMode = 'auto' | 'headlessgl' | 'webgl2' | 'webgl' | 'webasm' | 'cpu';
+export const GPU_MODES: readonly GpuMode[] = ['auto', 'headlessgl', 'webgl2', 'webgl', 'webasm', 'cpu'];
+
+/** The settings one compiled kernel needs: its output grid, constants and components per cell. */
+export interface KernelSettings {
+  output: readonly number[];
+  constants?: Record<string, number>;
+  /** 4 for kernels returning [a, b, c, d] per cell (Array(4)); 1 by default. */
+  components?: 1 | 4;
+}
+
+interface KernelInstance {
+  constructor: { mode?: string };
+  _shapeOutput?: (data: Float32Array, output: number[], components: number) => unknown;
+}
+type CompiledKernel = ((...args: unknown[]) => unknown) & { destroy?: () => void; kernel?: KernelInstance };
+
+/** The mode 'auto' picks on this platform. */
+export function availableMode(): Exclude<GpuMode, 'auto'> {
+  if (GPU.isHeadlessGLSupported) return 'headlessgl';
+  if (GPU.isWebGL2Supported) return 'webgl2';
+  if (GPU.isWebGLSupported) return 'webgl';
+  if (GPU.isWebAssemblySupported) return 'webasm';
+  return 'cpu';
+}
+
+function supported(mode: Exclude<GpuMode, 'auto'>): boolean {
+  switch (mode) {
+    case 'headlessgl': return GPU.isHeadlessGLSupported;
+    case 'webgl2': return GPU.isWebGL2Supported;
+    case 'webgl': return GPU.isWebGLSupported;
+    case 'webasm': return GPU.isWebAssemblySupported;
+    case 'cpu': return true;
+  }
+}
+
+/** At most this many compiled kernels are kept (each holds its own WebAssembly memory or program). */
+const MAX_KERNELS = 256;
+
+export class GpuRuntime {
+  readonly mode: Exclude<GpuMode, 'auto'>;
+  /** Kernels gpu.js ran in another mode than asked (it degrades unsupported features to 'cpu'). */
+  readonly fallbacks: string[] = [];
+  private readonly gpu: InstanceType<typeof GPU>;
+  private readonly kernels = new Map<string, CompiledKernel>();
+
+  constructor(mode: GpuMode = 'auto') {
+    if (!GPU_MODES.includes(mode)) fail('gpuBackend', `unknown gpu.js mode ${JSON.stringify(mode)}; known: ${GPU_MODES.join(', ')}`);
+    const chosen = mode === 'auto' ? availableMode() : mode;
+    if (!supported(chosen)) {
+      fail('gpuBackend', `gpu.js mode '${chosen}' is not available here${chosen === 'headlessgl' ? ' (the optional `gl` package is not built; see the README)' : ''}; available: '${availableMode()}'`);
+    }
+    this.mode = chosen;
+    this.gpu = new GPU({ mode: chosen });
+  }
+
+  /**
+   * Runs the kernel `source` (a gpu.js kernel function as text) with the given settings on
+   * `args`, and returns the cells as one row-major Float32Array (component-minor for
+   * 4-component kernels: cell i's components at 4i … 4i+3).
+   */
+  run(name: string, source: string, settings: KernelSettings, args: readonly unknown[]): Float32Array {
+    // gpu.js bakes the output size, the constants and the argument sizes into the compiled kernel.
+    const sizes = args.map((a) => (typeof a === 'number' ? 's' : (a as ArrayLike<number>).length)).join(',');
+    const key = `${name}|${settings.output.join(',')}|${JSON.stringify(settings.constants ?? {})}|${settings.components ?? 1}|${sizes}`;
+    let kernel = this.kernels.get(key);
+    if (kernel) {
+      this.kernels.delete(key); // re-inserted below: the Map's order is the recency order
+    } else {
+      kernel = this.gpu.createKernel(source, {
+        output: [...settings.output],
+        constants: settings.constants ?? {},
+        returnType: settings.components === 4 ? 'Array(4)' : 'Float',
+        precision: 'single',
+        tactic: 'precision',
+      } as never) as unknown as CompiledKernel;
+      keepFlat(kernel);
+      if (this.kernels.size >= MAX_KERNELS) {
+        const [oldest, evicted] = this.kernels.entries().next().value!;
+        this.kernels.delete(oldest);
+        evicted.destroy?.();
+      }
+    }
+    this.kernels.set(key, kernel);
+    const result = kernel(...args);
+    const ran = kernel.kernel?.constructor.mode;
+    if (ran !== undefined && ran !== this.mode && !this.fallbacks.includes(name)) this.fallbacks.push(name);
+    return flatten(result, cellCount(settings.output) * (settings.components ?? 1));
+  }
+
+  destroy(): void {
+    for (const k of this.kernels.values()) k.destroy?.();
+    this.kernels.clear();
+  }
+}
+
+/**
+ * The webasm kernel computes into one flat buffer and then shapes it for the caller: one
+ * subarray per row, and per cell for 4-component results — 224 ms for the 524,288 cells of a
+ * conv layer's output, several times the convolution itself. We want the flat buffer, so the
+ * shaping step is replaced by the identity on this kernel instance (gpu.js is pinned to 2.24.1,
+ * whose webasm kernel calls `_shapeOutput(data, output, components)` last in every run).
+ */
+function keepFlat(kernel: CompiledKernel): void {
+  const instance = kernel.kernel;
+  if (instance?.constructor.mode === 'webasm' && typeof instance._shapeOutput === 'function') {
+    instance._shapeOutput = (data) => data;
+  }
+}
+
+const cellCount = (output: readonly number[]): number => output.reduce((a, b) => a * b, 1);
+
+/**
+ * gpu.js returns a 1-D result as a Float32Array and 2-/3-D or multi-component results as
+ * nested arrays of row views. Where the views share one buffer laid out row-major (the
+ * webasm and cpu modes), that buffer is the answer; otherwise the rows are copied out.
+ */
+function flatten(result: unknown, length: number): Float32Array {
+  let leaf: unknown = result;
+  while (Array.isArray(leaf)) leaf = leaf[0];
+  if (leaf instanceof Float32Array && leaf.buffer.byteLength >= length * 4 && isSharedRowMajor(result, leaf.buffer)) {
+    return new Float32Array(leaf.buffer, 0, length);
+  }
+  const out = new Float32Array(length);
+  let offset = 0;
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) for (const item of v) walk(item);
+    else if (v instanceof Float32Array) { out.set(v, offset); offset += v.length; }
+    else if (typeof v === 'number') out[offset++] = v;
+    else fail('gpuBackend', `unexpected kernel result ${Object.prototype.toString.call(v)}`);
+  };
+  walk(result);
+  if (offset !== length) fail('gpuBackend', `kernel result has ${offset} values, expected ${length}`);
+  return out;
+}
+
+/** Whether every row view lies in `buffer` at the offset its row-major position gives. */
+function isSharedRowMajor(result: unknown, buffer: ArrayBufferLike): boolean {
+  let expected = 0;
+  const check = (v: unknown): boolean => {
+    if (Array.isArray(v)) return v.every(check);
+    if (!(v instanceof Float32Array) || v.buffer !== buffer || v.byteOffset !== expected * 4) return false;
+    expected += v.length;
+    return true;
+  };
+  return check(result);
+}
