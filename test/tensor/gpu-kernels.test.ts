@@ -1,0 +1,215 @@
+/**
+ * Every gpu.js kernel against the float64 CPU backend on random shapes, in whatever mode gpu.js
+ * has here ('auto'; MBQUAD_GPU_MODE=<mode> picks another, e.g. headlessgl on a GPU machine).
+ *
+ * Inputs are rounded to float32 first, so both backends see the same numbers and the whole
+ * difference is float32 arithmetic. Tolerances are the standard rounding-error bounds with
+ * u = 2^-24 (unit roundoff of float32) and γ_K = K·u / (1 − K·u) (Higham, Accuracy and Stability
+ * of Numerical Algorithms, §3.1):
+ *  - a sum or dot product of K terms, in any order: |computed − exact| ≤ γ_K · Σ|terms|;
+ *  - one rounded operation: ≤ u·|exact| (add, mul, div, sqrt; exp/log/tanh are evaluated in
+ *    float64 and rounded once in webasm); sigmoid takes exp, 1 + e and a division: ≤ 4u·|y|
+ *    (plus the input rounding of e, covered by the same 4u for |v| ≤ 4 used here).
+ * Results below float32's normal range lose absolute accuracy instead: every one-rounding bound
+ * gets + η, η = 2^-149 (the smallest subnormal; e.g. (1e-30)² = 1e-60 becomes 0).
+ * These are worst-case bounds, so a pass is not luck and a real indexing bug (a wrong or
+ * missing term) shows up as an error of the size of a term, far above them.
+ */
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as T from '../../src/tensor/index.ts';
+import { Random, Tensor, type GpuMode, type UnaryOp } from '../../src/tensor/index.ts';
+import { broadcastPair, seed, shape } from '../helpers/arbitrary.ts';
+
+const mode = (process.env.MBQUAD_GPU_MODE ?? 'auto') as GpuMode;
+const gpu = T.gpuBackend({ mode });
+afterAll(() => {
+  expect(gpu.fallbacks, `kernels gpu.js did not run in '${gpu.mode}'`).toEqual([]);
+  gpu.destroy();
+});
+
+const u = 2 ** -24;
+const eta = 2 ** -149;
+const gamma = (k: number) => (k * u) / (1 - k * u);
+
+/** Standard normal entries rounded to float32 (CPU tensor). */
+function randn32(shp: readonly number[], rng: Random): Tensor {
+  return fround(T.randn(shp, rng));
+}
+
+const fround = (t: Tensor) => new Tensor(t.shape, t.data.map(Math.fround));
+const onGpu = (t: Tensor) => T.toBackend(t, gpu);
+
+/** |got − want| ≤ bound elementwise, with the worst case named on failure. */
+function expectWithin(got: Tensor, want: Tensor, bound: ArrayLike<number>, what: string): void {
+  expect(got.backend).toBe(gpu);
+  expect(got.shape, what).toEqual(want.shape);
+  const g = got.data, w = want.data;
+  let worst = -Infinity, at = -1;
+  for (let i = 0; i < w.length; i++) {
+    const excess = Math.abs(g[i] - w[i]) - bound[i];
+    if (excess > worst) { worst = excess; at = i; }
+  }
+  if (w.length > 0) expect(worst, `${what}: element ${at} is ${g[at]}, CPU ${w[at]}, bound ${bound[at]}`).toBeLessThanOrEqual(0);
+}
+
+/** γ_K · (the same op on absolute values): the bound on a K-term sum of products. */
+const dotBound = (absResult: Tensor, k: number) => absResult.data.map((v) => gamma(k) * v);
+
+describe('gpu.js backend', () => {
+  it(`runs in mode '${gpu.mode}' and round-trips float32 values exactly`, () => {
+    expect(T.GPU_MODES).toContain(gpu.mode);
+    const x = randn32([3, 5], new Random(1));
+    expect(Array.from(onGpu(x).data)).toEqual(Array.from(x.data));
+  });
+
+  it('matmul: every transpose flag, broadcast batches, sizes off the 4-row blocks', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 9 }), fc.boolean(), fc.boolean(), fc.boolean(), seed,
+        (m, k, n, ta, tb, broadcast, s) => {
+          const rng = new Random(s);
+          const a = randn32(ta ? [2, k, m] : [2, m, k], rng), b = randn32(broadcast ? (tb ? [n, k] : [k, n]) : tb ? [2, n, k] : [2, k, n], rng);
+          const opts = { transA: ta, transB: tb };
+          const want = T.matmul(a, b, opts);
+          expectWithin(T.matmul(onGpu(a), onGpu(b), opts), want, dotBound(T.matmul(T.abs(a), T.abs(b), opts), k), 'matmul');
+        }),
+      { numRuns: 25 },
+    );
+  });
+
+  const convCase = fc.record({
+    n: fc.integer({ min: 1, max: 3 }), c: fc.integer({ min: 1, max: 4 }), o: fc.integer({ min: 1, max: 6 }),
+    h: fc.integer({ min: 3, max: 9 }), w: fc.integer({ min: 3, max: 9 }),
+    kh: fc.integer({ min: 1, max: 3 }), kw: fc.integer({ min: 1, max: 3 }),
+    sh: fc.integer({ min: 1, max: 3 }), sw: fc.integer({ min: 1, max: 3 }),
+    ph: fc.integer({ min: 0, max: 2 }), pw: fc.integer({ min: 0, max: 2 }),
+    s: seed,
+  });
+
+  it('conv2d forward and both adjoints: kernels, strides (equal or not) and paddings', () => {
+    fc.assert(
+      fc.property(convCase, ({ n, c, o, h, w, kh, kw, sh, sw, ph, pw, s }) => {
+        const rng = new Random(s);
+        const x = randn32([n, c, h, w], rng), wt = randn32([o, c, kh, kw], rng);
+        const opts = { stride: [sh, sw] as [number, number], padding: [ph, pw] as [number, number] };
+        const y = T.conv2d(x, wt, opts);
+        expectWithin(T.conv2d(onGpu(x), onGpu(wt), opts), y, dotBound(T.conv2d(T.abs(x), T.abs(wt), opts), c * kh * kw), 'conv2d');
+        const gy = randn32(y.shape, rng);
+        // dx sums over o·kh·kw terms at most; dW over n·ho·wo.
+        expectWithin(T.conv2dInputGrad(onGpu(gy), onGpu(wt), x.shape, opts), T.conv2dInputGrad(gy, wt, x.shape, opts),
+          dotBound(T.conv2dInputGrad(T.abs(gy), T.abs(wt), x.shape, opts), o * kh * kw), 'conv2dInputGrad');
+        expectWithin(T.conv2dWeightGrad(onGpu(x), onGpu(gy), wt.shape, opts), T.conv2dWeightGrad(x, gy, wt.shape, opts),
+          dotBound(T.conv2dWeightGrad(T.abs(x), T.abs(gy), wt.shape, opts), n * y.shape[2] * y.shape[3]), 'conv2dWeightGrad');
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  const poolCase = fc.record({
+    n: fc.integer({ min: 1, max: 2 }), c: fc.integer({ min: 1, max: 3 }), h: fc.integer({ min: 2, max: 9 }), w: fc.integer({ min: 2, max: 9 }),
+    k: fc.integer({ min: 1, max: 3 }), stride: fc.integer({ min: 1, max: 3 }), pad: fc.integer({ min: 0, max: 1 }), s: seed,
+  }).filter(({ k, pad, h, w }) => 2 * pad <= k && k <= Math.min(h, w) + 2 * pad);
+
+  it('pooling: max winners are identical, averages and their adjoint within a k·k-term sum bound', () => {
+    fc.assert(
+      fc.property(poolCase, ({ n, c, h, w, k, stride, pad, s }) => {
+        const rng = new Random(s);
+        const x = randn32([n, c, h, w], rng);
+        const opts = { kernel: k, stride, padding: pad };
+        const want = T.maxPool2d(x, opts), got = T.maxPool2d(onGpu(x), opts);
+        expect(Array.from(got.data)).toEqual(Array.from(want.data));
+        // Scaling by 1/(k·k) adds one rounding: K + 1 terms' worth.
+        const avg = T.avgPool2d(x, opts);
+        expectWithin(T.avgPool2d(onGpu(x), opts), avg, T.avgPool2d(T.abs(x), opts).data.map((v) => gamma(k * k + 1) * v), 'avgPool2d');
+        const gy = randn32(avg.shape, rng);
+        expectWithin(T.avgPool2dAdjoint(onGpu(gy), x.shape, opts), T.avgPool2dAdjoint(gy, x.shape, opts),
+          T.avgPool2dAdjoint(T.abs(gy), x.shape, opts).data.map((v) => gamma(k * k + 1) * v), 'avgPool2dAdjoint');
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  /** ulps of |y| each unary op may be off by (see the header). */
+  const UNARY_ULPS: Record<UnaryOp, number> = {
+    neg: 0, exp: 1, log: 1, tanh: 1, sigmoid: 4, relu: 0, sqrt: 1, square: 1, abs: 0, sign: 0, step: 0,
+  };
+
+  it('unary maps within their rounding bound (special values included)', () => {
+    const rng = new Random(4);
+    const x = randn32([7, 11], rng);
+    const positive = T.abs(x);
+    const special = new Tensor([8], Float64Array.of(0, -0, 1e-30, -50, 50, 3.5, -3.5, 1));
+    for (const op of Object.keys(UNARY_ULPS) as UnaryOp[]) {
+      const inputs = op === 'log' || op === 'sqrt' ? [T.add(positive, 0.5)] : [x, special];
+      for (const input of inputs) {
+        const xs = fround(input);
+        const want = T[op](xs);
+        expectWithin(T[op](onGpu(xs)), want, want.data.map((v) => UNARY_ULPS[op] * u * Math.abs(v) + eta), op);
+      }
+    }
+  });
+
+  it('binary maps with broadcasting: one rounding for arithmetic, exact for maximum and its weight', () => {
+    fc.assert(
+      fc.property(broadcastPair(), seed, ([sa, sb], s) => {
+        const rng = new Random(s);
+        const a = randn32(sa, rng), b = fround(T.add(T.abs(randn32(sb, rng)), 0.25)); // b ≠ 0 for div
+        for (const op of ['add', 'sub', 'mul', 'div', 'maximum', 'maximumWeight'] as const) {
+          const want = T[op](a, b);
+          const ulps = op === 'maximum' || op === 'maximumWeight' ? 0 : 1;
+          expectWithin(T[op](onGpu(a), onGpu(b)), want, want.data.map((v) => ulps * (u * Math.abs(v) + eta)), op);
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('binary maps over more than 3 dimensions that do not coalesce (sliced over the leading ones)', () => {
+    const rng = new Random(5);
+    const a = randn32([2, 3, 2, 3, 2], rng), b = randn32([2, 1, 2, 1, 2], rng);
+    const want = T.mul(a, b);
+    expectWithin(T.mul(onGpu(a), onGpu(b)), want, want.data.map((v) => u * Math.abs(v)), 'mul rank 5');
+  });
+
+  it('sums over any set of axes within γ_K·Σ|x|, including patterns that need the reduced axes moved last', () => {
+    fc.assert(
+      fc.property(shape(1, 6, 4), fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }), seed, (shp, flags, s) => {
+        const x = randn32(shp, new Random(s));
+        const axes = shp.flatMap((_, i) => (flags[i] ? [i] : []));
+        const count = axes.reduce((p, a) => p * shp[a], 1);
+        const want = T.sum(x, axes, true);
+        expectWithin(T.sum(onGpu(x), axes, true), want, T.sum(T.abs(x), axes, true).data.map((v) => gamma(count) * v), `sum over [${axes}] of ${shp}`);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('moves data exactly: permute, slice and its adjoint, gather, scatter-add, concat, argmax', () => {
+    const rng = new Random(6);
+    const x = randn32([3, 4, 5], rng), g = onGpu(x);
+    const same = (a: Tensor, b: Tensor) => expect(Array.from(a.data)).toEqual(Array.from(b.data));
+    same(T.permute(g, [2, 0, 1]), T.permute(x, [2, 0, 1]));
+    same(T.slice(g, [1, 0, 2], [3, 3, 5]), T.slice(x, [1, 0, 2], [3, 3, 5]));
+    same(T.unslice(T.slice(g, [1, 0, 2], [3, 3, 5]), [3, 4, 5], [1, 0, 2]), T.unslice(T.slice(x, [1, 0, 2], [3, 3, 5]), [3, 4, 5], [1, 0, 2]));
+    const idx = Int32Array.of(0, 7, 7, 59, 3);
+    same(T.gather(g, idx, [5]), T.gather(x, idx, [5]));
+    same(T.scatterAdd(T.gather(g, idx, [5]), idx, [60]), T.scatterAdd(T.gather(x, idx, [5]), idx, [60]));
+    same(T.concat([g, g], 1), T.concat([x, x], 1));
+    expect(Array.from(T.argmax(g, 2))).toEqual(Array.from(T.argmax(x, 2)));
+  });
+
+  it('keeps scalar constants and refuses silent copies of tensors between backends', () => {
+    const x = onGpu(randn32([4], new Random(7)));
+    expect(T.mul(x, 2).backend).toBe(gpu);
+    expect(T.add(T.scalar(1), x).backend).toBe(gpu);
+    expect(() => T.add(x, T.ones([4]))).toThrow(/different backends/);
+    expect(() => T.gpuBackend({ mode: 'nonsense' as GpuMode })).toThrow(/unknown gpu.js mode/);
+  });
+
+  it('handles empty tensors without calling a kernel', () => {
+    const e = onGpu(T.zeros([0, 3]));
+    expect(T.exp(e).shape).toEqual([0, 3]);
+    expect(Array.from(T.sum(e, 0).data)).toEqual([0, 0, 0]);
+    expect(T.matmul(e, onGpu(T.ones([3, 2]))).shape).toEqual([0, 2]);
+  });
+});
