@@ -114,6 +114,12 @@ export function convGeometry(xShape: Shape, wShape: Shape, options: Conv2dOption
   return { n, c, h, w, o, kh, kw, strideH, strideW, padH, padW, ho, wo };
 }
 
+/** Checks that an output gradient has the conv output's shape [n, o, ho, wo]. */
+export function checkConvOutputShape(op: string, gyShape: Shape, g: ConvGeometry): void {
+  const expected = [g.n, g.o, g.ho, g.wo];
+  if (gyShape.length !== 4 || gyShape.some((d, i) => d !== expected[i])) fail(op, `output gradient must have shape ${fmt(expected)}, given ${fmt(gyShape)}`);
+}
+
 /** Pooling: input [n, c, h, w] → [n, c, ho, wo]. */
 export interface PoolGeometry {
   n: number; c: number; h: number; w: number;

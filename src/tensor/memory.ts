@@ -71,6 +71,17 @@ export function withScratchMemory<T>(body: () => T): T {
   }
 }
 
+/** Runs body with plain allocation, even inside a scratch scope (for results that must outlive it). */
+export function withoutScratchMemory<T>(body: () => T): T {
+  const saved = depth;
+  depth = 0;
+  try {
+    return body();
+  } finally {
+    depth = saved;
+  }
+}
+
 /** Drops the free list (the memory goes back to the garbage collector). */
 export function releaseScratchMemory(): void {
   free.f64.clear();

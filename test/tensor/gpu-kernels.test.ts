@@ -206,6 +206,21 @@ describe('gpu.js backend', () => {
     expect(() => T.gpuBackend({ mode: 'nonsense' as GpuMode })).toThrow(/unknown gpu.js mode/);
   });
 
+  it('the explicitly async (threaded) entry points give the synchronous results exactly', async () => {
+    const rng = new Random(8);
+    const a = onGpu(randn32([70, 90], rng)), b = onGpu(randn32([90, 260], rng)); // 260 · 18 cells ≥ 4096: threads
+    const same = (x: Tensor, y: Tensor) => expect(Array.from(x.data)).toEqual(Array.from(y.data));
+    same(await gpu.threaded.matmul(a, b), T.matmul(a, b));
+    same(await gpu.threaded.matmul(b, a, { transA: true, transB: true }), T.matmul(b, a, { transA: true, transB: true }));
+    const x = onGpu(randn32([8, 3, 16, 16], rng)), w = onGpu(randn32([6, 3, 3, 3], rng));
+    const opts = { padding: 1, stride: [1, 2] as [number, number] };
+    const y = T.conv2d(x, w, opts);
+    same(await gpu.threaded.conv2d(x, w, opts), y);
+    same(await gpu.threaded.conv2dInputGrad(y, w, x.shape, opts), T.conv2dInputGrad(y, w, x.shape, opts));
+    same(await gpu.threaded.conv2dWeightGrad(x, y, w.shape, opts), T.conv2dWeightGrad(x, y, w.shape, opts));
+    await expect(gpu.threaded.matmul(a, T.ones([90, 2]))).rejects.toThrow(/must live on this backend/);
+  });
+
   it('handles empty tensors without calling a kernel', () => {
     const e = onGpu(T.zeros([0, 3]));
     expect(T.exp(e).shape).toEqual([0, 3]);

@@ -16,10 +16,11 @@
 import type { Backend } from '../backend.ts';
 import { cpuBackend } from '../cpu/backend.ts';
 import { fail, fmt } from '../errors.ts';
+import { checkConvOutputShape, convGeometry, matmulGeometry, type Conv2dOptions, type MatmulOptions } from '../geometry.ts';
 import { broadcastStrides, sizeOf, stridesOf, type Shape } from '../shape.ts';
 import { allocate, allocateFloat32 } from '../memory.ts';
 import { Tensor } from '../tensor.ts';
-import { conv2d, conv2dInputGrad, conv2dWeightGrad, matmul } from './correlate.ts';
+import { conv2dInputGradPlan, conv2dPlan, conv2dWeightGradPlan, matmulPlan } from './correlate.ts';
 import { binary, unary } from './elementwise.ts';
 import { avgPool2d, avgPool2dAdjoint, maxPool2dIndices } from './pool.ts';
 import { sumAxes } from './reduce.ts';
@@ -38,6 +39,17 @@ export interface GpuBackend extends Backend {
   readonly fallbacks: readonly string[];
   /** Frees the compiled kernels. */
   destroy(): void;
+  /**
+   * Explicitly asynchronous entry points: the same kernels and results, as promises. In the
+   * webasm mode a kernel of at least 4096 cells then splits across worker threads; the
+   * synchronous ops (everything else in the engine) stay single-threaded (DESIGN.md).
+   */
+  readonly threaded: {
+    matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Promise<Tensor>;
+    conv2d(x: Tensor, w: Tensor, options?: Conv2dOptions): Promise<Tensor>;
+    conv2dInputGrad(gy: Tensor, w: Tensor, xShape: Shape, options?: Conv2dOptions): Promise<Tensor>;
+    conv2dWeightGrad(x: Tensor, gy: Tensor, wShape: Shape, options?: Conv2dOptions): Promise<Tensor>;
+  };
 }
 
 export interface GpuBackendOptions {
@@ -94,11 +106,37 @@ export function gpuBackend(options: GpuBackendOptions = {}): GpuBackend {
 
     matmul: (a, b, g) => {
       if (g.batch * g.m * g.n === 0 || g.k === 0) return wrap(g.outShape, new Float32Array(g.batch * g.m * g.n));
-      return wrap(g.outShape, matmul(rt, storage(a), storage(b), g));
+      return wrap(g.outShape, rt.execute(matmulPlan(storage(a), storage(b), g)));
     },
-    conv2d: (x, w, g) => wrap([g.n, g.o, g.ho, g.wo], conv2d(rt, storage(x), storage(w), g)),
-    conv2dInputGrad: (gy, w, g) => wrap([g.n, g.c, g.h, g.w], conv2dInputGrad(rt, storage(gy), storage(w), g)),
-    conv2dWeightGrad: (x, gy, g) => wrap([g.o, g.c, g.kh, g.kw], conv2dWeightGrad(rt, storage(x), storage(gy), g)),
+    conv2d: (x, w, g) => wrap([g.n, g.o, g.ho, g.wo], rt.execute(conv2dPlan(storage(x), storage(w), g))),
+    conv2dInputGrad: (gy, w, g) => wrap([g.n, g.c, g.h, g.w], rt.execute(conv2dInputGradPlan(storage(gy), storage(w), g))),
+    conv2dWeightGrad: (x, gy, g) => wrap([g.o, g.c, g.kh, g.kw], rt.execute(conv2dWeightGradPlan(storage(x), storage(gy), g))),
+
+    threaded: {
+      matmul: async (a, b, options = {}) => {
+        const g = matmulGeometry(a.shape, b.shape, options);
+        own('matmul', a, b);
+        if (g.batch * g.m * g.n === 0 || g.k === 0) return wrap(g.outShape, new Float32Array(g.batch * g.m * g.n));
+        return wrap(g.outShape, await rt.executeAsync(matmulPlan(storage(a), storage(b), g)));
+      },
+      conv2d: async (x, w, options = {}) => {
+        const g = convGeometry(x.shape, w.shape, options);
+        own('conv2d', x, w);
+        return wrap([g.n, g.o, g.ho, g.wo], await rt.executeAsync(conv2dPlan(storage(x), storage(w), g)));
+      },
+      conv2dInputGrad: async (gy, w, xShape, options = {}) => {
+        const g = convGeometry(xShape, w.shape, options);
+        checkConvOutputShape('conv2dInputGrad', gy.shape, g);
+        own('conv2dInputGrad', gy, w);
+        return wrap([g.n, g.c, g.h, g.w], await rt.executeAsync(conv2dInputGradPlan(storage(gy), storage(w), g)));
+      },
+      conv2dWeightGrad: async (x, gy, wShape, options = {}) => {
+        const g = convGeometry(x.shape, wShape, options);
+        checkConvOutputShape('conv2dWeightGrad', gy.shape, g);
+        own('conv2dWeightGrad', x, gy);
+        return wrap([g.o, g.c, g.kh, g.kw], await rt.executeAsync(conv2dWeightGradPlan(storage(x), storage(gy), g)));
+      },
+    },
     maxPool2dIndices: (x, g) => maxPool2dIndices(rt, storage(x), g),
     avgPool2d: (x, g) => wrap([g.n, g.c, g.ho, g.wo], avgPool2d(rt, storage(x), g)),
     avgPool2dAdjoint: (gy, g) => wrap([g.n, g.c, g.h, g.w], avgPool2dAdjoint(rt, storage(gy), g)),
@@ -109,6 +147,9 @@ export function gpuBackend(options: GpuBackendOptions = {}): GpuBackend {
       fail(backend.name, `a tensor of shape ${fmt(shape)} has ${data.length} elements, more than the 2^24 this backend indexes exactly; use smaller chunks`);
     }
     return new Tensor(shape, data, backend);
+  }
+  function own(op: string, ...tensors: Tensor[]): void {
+    for (const t of tensors) if (t.backend !== backend) fail(`${backend.name} ${op}`, `operands must live on this backend, given one on ${t.backend.name} (toBackend moves it)`);
   }
   const onCpu = (t: Tensor): Tensor => cpuBackend.fromFloat64(backend.read(t), t.shape);
   const fromCpu = (t: Tensor): Tensor => backend.fromFloat64(t.data, t.shape);

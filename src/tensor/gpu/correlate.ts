@@ -18,13 +18,17 @@
  * the lanes share, which is what makes these kernels several times faster than one output
  * per cell.
  *
+ * Each op is a plan (runtime.ts): the kernel calls it needs, with their host-side inputs
+ * prepared, and the host step that assembles the results — run synchronously by the backend,
+ * or with threads through the backend's explicitly async entry points.
+ *
  * Index arithmetic runs in float32 in gpu.js, exact below 2^24: the backend refuses larger
  * tensors (backend.ts).
  */
 import { allocateFloat32 } from '../memory.ts';
 import type { ConvGeometry, MatmulGeometry } from '../geometry.ts';
 import { blockCount, packRowBlocks, placeInZeros, unpackRowBlocks } from './blocks.ts';
-import type { GpuRuntime } from './runtime.ts';
+import type { KernelCall, KernelPlan } from './runtime.ts';
 
 /** Output [width = x, height = y, depth = image·blocks + block]; weights packed by packRowBlocks. */
 const CORRELATE = `function (input, weights) {
@@ -100,31 +104,38 @@ interface Correlation {
   outChannels: number; kh: number; kw: number; stride: number; ho: number; wo: number;
 }
 
-/** y = correlate(xp, w) with w already packed in row blocks of output channels. */
-function correlate(rt: GpuRuntime, xp: Float32Array, packedWeights: Float32Array, s: Correlation): Float32Array {
+/** The call of CORRELATE for y = correlate(xp, w), w packed in row blocks of output channels. */
+function correlateCall(xp: Float32Array, packedWeights: Float32Array, s: Correlation): KernelCall {
   const blocks = blockCount(s.outChannels);
-  const result = rt.run('correlate', CORRELATE, {
-    output: [s.wo, s.ho, s.images * blocks],
-    constants: { blocks, channels: s.channels, kh: s.kh, kw: s.kw, stride: s.stride, height: s.height, width: s.width },
-    components: 4,
-  }, [xp, packedWeights]);
-  return unpackRowBlocks(result, s.images, s.outChannels, s.ho * s.wo, s.ho * s.wo);
+  return {
+    name: 'correlate', source: CORRELATE, args: [xp, packedWeights],
+    settings: {
+      output: [s.wo, s.ho, s.images * blocks],
+      constants: { blocks, channels: s.channels, kh: s.kh, kw: s.kw, stride: s.stride, height: s.height, width: s.width },
+      components: 4,
+    },
+  };
 }
 
+const unpackCorrelation = (result: Float32Array, s: Correlation) => unpackRowBlocks(result, s.images, s.outChannels, s.ho * s.wo, s.ho * s.wo);
+
 /** Batched op(A) · op(B) (geometry.ts), one MATMUL call per batch entry. */
-export function matmul(rt: GpuRuntime, a: Float32Array, b: Float32Array, g: MatmulGeometry): Float32Array {
-  const out = allocateFloat32(g.batch * g.m * g.n);
+export function matmulPlan(a: Float32Array, b: Float32Array, g: MatmulGeometry): KernelPlan {
   const [aRow, aCol] = g.transA ? [1, g.m] : [g.k, 1];
-  for (let t = 0; t < g.batch; t++) {
+  const calls = Array.from({ length: g.batch }, (_, t): KernelCall => {
     const packedA = packRowBlocks(a, g.aOffsets[t], g.m, aRow, 1, 0, g.k, aCol);
     // B as k channels of a 1 × n image; a transposed B is transposed here (O(k·n)).
-    const bt = g.transB
-      ? packTransposed(b, g.bOffsets[t], g.k, g.n)
-      : b.subarray(g.bOffsets[t], g.bOffsets[t] + g.k * g.n);
-    const result = rt.run('matmul', MATMUL, { output: [g.n, blockCount(g.m)], constants: { k: g.k, n: g.n }, components: 4 }, [packedA, bt]);
-    out.set(unpackRowBlocks(result, 1, g.m, g.n, g.n), t * g.m * g.n);
-  }
-  return out;
+    const bt = g.transB ? packTransposed(b, g.bOffsets[t], g.k, g.n) : b.subarray(g.bOffsets[t], g.bOffsets[t] + g.k * g.n);
+    return { name: 'matmul', source: MATMUL, settings: { output: [g.n, blockCount(g.m)], constants: { k: g.k, n: g.n }, components: 4 }, args: [packedA, bt] };
+  });
+  return {
+    calls,
+    finish: (results) => {
+      const out = allocateFloat32(g.batch * g.m * g.n);
+      results.forEach((r, t) => out.set(unpackRowBlocks(r, 1, g.m, g.n, g.n), t * g.m * g.n));
+      return out;
+    },
+  };
 }
 
 /** The k × n matrix whose (p, j) entry is src[offset + j·k + p] (B stored n × k). */
@@ -141,35 +152,39 @@ function padded(x: Float32Array, g: ConvGeometry): { xp: Float32Array; height: n
   return { xp, height, width };
 }
 
-export function conv2d(rt: GpuRuntime, x: Float32Array, w: Float32Array, g: ConvGeometry): Float32Array {
+/**
+ * The kh input rows that output row y reads, as a [n, c, kh, width] image: with unequal
+ * strides the kernels (which have one stride) run once per output row on such a band.
+ */
+function band(xp: Float32Array, g: ConvGeometry, height: number, width: number, y: number): Float32Array {
+  const out = allocateFloat32(g.n * g.c * g.kh * width);
+  for (let plane = 0; plane < g.n * g.c; plane++) {
+    const from = (plane * height + y * g.strideH) * width;
+    out.set(xp.subarray(from, from + g.kh * width), plane * g.kh * width);
+  }
+  return out;
+}
+
+export function conv2dPlan(x: Float32Array, w: Float32Array, g: ConvGeometry): KernelPlan {
   const { xp, height, width } = padded(x, g);
   const ckk = g.c * g.kh * g.kw;
   const packed = packRowBlocks(w, 0, g.o, ckk, 1, 0, ckk, 1);
-  if (g.strideH !== g.strideW) return conv2dRowsByRows(rt, xp, packed, g, height, width);
-  return correlate(rt, xp, packed, {
-    images: g.n, channels: g.c, height, width, outChannels: g.o, kh: g.kh, kw: g.kw, stride: g.strideH, ho: g.ho, wo: g.wo,
-  });
-}
-
-/**
- * Unequal strides: the kernel has one stride, so run it with the horizontal stride on the
- * input rows each output row reads (one image row band per output row).
- */
-function conv2dRowsByRows(rt: GpuRuntime, xp: Float32Array, packed: Float32Array, g: ConvGeometry, height: number, width: number): Float32Array {
-  const out = allocateFloat32(g.n * g.o * g.ho * g.wo);
-  for (let y = 0; y < g.ho; y++) {
-    // The kh rows this output row reads, as a [n, c, kh, width] image with one output row.
-    const band = allocateFloat32(g.n * g.c * g.kh * width);
-    for (let plane = 0; plane < g.n * g.c; plane++) {
-      const from = (plane * height + y * g.strideH) * width;
-      band.set(xp.subarray(from, from + g.kh * width), plane * g.kh * width);
-    }
-    const row = correlate(rt, band, packed, {
-      images: g.n, channels: g.c, height: g.kh, width, outChannels: g.o, kh: g.kh, kw: g.kw, stride: g.strideW, ho: 1, wo: g.wo,
-    });
-    for (let plane = 0; plane < g.n * g.o; plane++) out.set(row.subarray(plane * g.wo, (plane + 1) * g.wo), (plane * g.ho + y) * g.wo);
+  if (g.strideH === g.strideW) {
+    const s = { images: g.n, channels: g.c, height, width, outChannels: g.o, kh: g.kh, kw: g.kw, stride: g.strideH, ho: g.ho, wo: g.wo };
+    return { calls: [correlateCall(xp, packed, s)], finish: ([r]) => unpackCorrelation(r, s) };
   }
-  return out;
+  const s = { images: g.n, channels: g.c, height: g.kh, width, outChannels: g.o, kh: g.kh, kw: g.kw, stride: g.strideW, ho: 1, wo: g.wo };
+  return {
+    calls: Array.from({ length: g.ho }, (_, y) => correlateCall(band(xp, g, height, width, y), packed, s)),
+    finish: (rows) => {
+      const out = allocateFloat32(g.n * g.o * g.ho * g.wo);
+      rows.forEach((r, y) => {
+        const row = unpackCorrelation(r, s);
+        for (let plane = 0; plane < g.n * g.o; plane++) out.set(row.subarray(plane * g.wo, (plane + 1) * g.wo), (plane * g.ho + y) * g.wo);
+      });
+      return out;
+    },
+  };
 }
 
 /**
@@ -177,48 +192,37 @@ function conv2dRowsByRows(rt: GpuRuntime, xp: Float32Array, packed: Float32Array
  * inside zero planes of size (h + kh − 1) × (w + kw − 1), correlated with stride 1 with the
  * weight transposed to [c, o, kh, kw] and flipped: dx[c, y, x] = Σ_{o,i,j} gyq[o, y + i, x + j] · w[o, c, kh−1−i, kw−1−j].
  */
-export function conv2dInputGrad(rt: GpuRuntime, gy: Float32Array, w: Float32Array, g: ConvGeometry): Float32Array {
+export function conv2dInputGradPlan(gy: Float32Array, w: Float32Array, g: ConvGeometry): KernelPlan {
   const height = g.h + g.kh - 1, width = g.w + g.kw - 1;
   const spread = placeInZeros(gy, g.n * g.o, g.ho, g.wo, height, width, g.kh - 1 - g.padH, g.kw - 1 - g.padW, g.strideH, g.strideW);
   const kk = g.kh * g.kw;
   // Rows c, columns (o, i', j') with source index o·c·kk + c·kk + (kk − 1 − (i'·kw + j')).
   const flipped = packRowBlocks(w, kk - 1, g.c, kk, g.o, g.c * kk, kk, -1);
-  return correlate(rt, spread, flipped, {
-    images: g.n, channels: g.o, height, width, outChannels: g.c, kh: g.kh, kw: g.kw, stride: 1, ho: g.h, wo: g.w,
-  });
+  const s = { images: g.n, channels: g.o, height, width, outChannels: g.c, kh: g.kh, kw: g.kw, stride: 1, ho: g.h, wo: g.w };
+  return { calls: [correlateCall(spread, flipped, s)], finish: ([r]) => unpackCorrelation(r, s) };
 }
 
-export function conv2dWeightGrad(rt: GpuRuntime, x: Float32Array, gy: Float32Array, g: ConvGeometry): Float32Array {
+export function conv2dWeightGradPlan(x: Float32Array, gy: Float32Array, g: ConvGeometry): KernelPlan {
   const { xp, height, width } = padded(x, g);
   const ckk = g.c * g.kh * g.kw, columns = Math.ceil(ckk / 4) * 4; // full SIMD steps; padding columns read offset 0
-  const offsets = allocateFloat32(columns);
-  for (let c = 0, q = 0; c < g.c; c++) for (let i = 0; i < g.kh; i++) for (let j = 0; j < g.kw; j++, q++) offsets[q] = (c * height + i) * width + j;
-  const hw = g.ho * g.wo;
+  const hw = g.ho * g.wo, blocks = blockCount(g.o);
   const packedGy = packRowBlocks(gy, 0, g.o, hw, g.n, g.o * hw, hw, 1);
-  const strideW = g.strideW, strideH = g.strideH;
-  if (strideH !== strideW) return weightGradRowsByRows(rt, xp, packedGy, offsets, g, height, width, columns);
-  const result = rt.run('correlateWeightGrad', CORRELATE_WEIGHT_GRAD, {
-    output: [columns, blockCount(g.o)],
-    constants: { images: g.n, channels: g.c, height, width, ho: g.ho, wo: g.wo, stride: strideH },
-    components: 4,
-  }, [xp, packedGy, offsets]);
-  return unpackRowBlocks(result, 1, g.o, ckk, columns);
-}
-
-/** Unequal strides: sum the per-output-row contributions, each a one-row band as in conv2dRowsByRows. */
-function weightGradRowsByRows(
-  rt: GpuRuntime, xp: Float32Array, packedGy: Float32Array, offsets: Float32Array, g: ConvGeometry, height: number, width: number, columns: number,
-): Float32Array {
-  const ckk = g.c * g.kh * g.kw, hw = g.ho * g.wo, blocks = blockCount(g.o);
-  const total = allocateFloat32(g.o * ckk);
-  const bandOffsets = offsets.map((_, q) => (q < ckk ? bandOffset(q, g, width) : 0));
-  for (let y = 0; y < g.ho; y++) {
-    const band = allocateFloat32(g.n * g.c * g.kh * width);
-    for (let plane = 0; plane < g.n * g.c; plane++) {
-      const from = (plane * height + y * g.strideH) * width;
-      band.set(xp.subarray(from, from + g.kh * width), plane * g.kh * width);
-    }
-    // This output row's gradients, packed [block][n][x][4].
+  // offsets[q] of weight position q = (c, i, j) inside an input of `rows` rows per plane.
+  const offsetsFor = (rows: number) => {
+    const offsets = allocateFloat32(columns);
+    for (let c = 0, q = 0; c < g.c; c++) for (let i = 0; i < g.kh; i++) for (let j = 0; j < g.kw; j++, q++) offsets[q] = (c * rows + i) * width + j;
+    return offsets;
+  };
+  const call = (input: Float32Array, gradients: Float32Array, offsets: Float32Array, rows: number, ho: number, stride: number): KernelCall => ({
+    name: 'correlateWeightGrad', source: CORRELATE_WEIGHT_GRAD, args: [input, gradients, offsets],
+    settings: { output: [columns, blocks], constants: { images: g.n, channels: g.c, height: rows, width, ho, wo: g.wo, stride }, components: 4 },
+  });
+  if (g.strideH === g.strideW) {
+    return { calls: [call(xp, packedGy, offsetsFor(height), height, g.ho, g.strideH)], finish: ([r]) => unpackRowBlocks(r, 1, g.o, ckk, columns) };
+  }
+  // Unequal strides: one call per output row (its band and its gradients, packed [block][n][x][4]), summed.
+  const bandOffsets = offsetsFor(g.kh);
+  const calls = Array.from({ length: g.ho }, (_, y) => {
     const rowGy = allocateFloat32(blocks * g.n * g.wo * 4);
     for (let b = 0; b < blocks; b++) {
       for (let n = 0; n < g.n; n++) {
@@ -226,19 +230,17 @@ function weightGradRowsByRows(
         rowGy.set(packedGy.subarray(from, from + g.wo * 4), (b * g.n + n) * g.wo * 4);
       }
     }
-    const result = rt.run('correlateWeightGrad', CORRELATE_WEIGHT_GRAD, {
-      output: [columns, blocks],
-      constants: { images: g.n, channels: g.c, height: g.kh, width, ho: 1, wo: g.wo, stride: g.strideW },
-      components: 4,
-    }, [band, rowGy, bandOffsets]);
-    const part = unpackRowBlocks(result, 1, g.o, ckk, columns);
-    for (let i = 0; i < total.length; i++) total[i] += part[i];
-  }
-  return total;
-}
-
-/** offsets[q] inside a band of kh rows: c·kh·W + i·W + j. */
-function bandOffset(q: number, g: ConvGeometry, width: number): number {
-  const j = q % g.kw, i = Math.floor(q / g.kw) % g.kh, c = Math.floor(q / (g.kh * g.kw));
-  return (c * g.kh + i) * width + j;
+    return call(band(xp, g, height, width, y), rowGy, bandOffsets, g.kh, 1, g.strideW);
+  });
+  return {
+    calls,
+    finish: (parts) => {
+      const total = allocateFloat32(g.o * ckk);
+      for (const r of parts) {
+        const part = unpackRowBlocks(r, 1, g.o, ckk, columns);
+        for (let i = 0; i < total.length; i++) total[i] += part[i];
+      }
+      return total;
+    },
+  };
 }

@@ -15,6 +15,7 @@
  */
 import { GPU } from 'gpu.js';
 import { fail } from '../errors.ts';
+import { withoutScratchMemory } from '../memory.ts';
 
 export type GpuMode = 'auto' | 'headlessgl' | 'webgl2' | 'webgl' | 'webasm' | 'cpu';
 export const GPU_MODES: readonly GpuMode[] = ['auto', 'headlessgl', 'webgl2', 'webgl', 'webasm', 'cpu'];
@@ -31,6 +32,20 @@ interface KernelInstance {
   constructor: { mode?: string };
   _shapeOutput?: (data: Float32Array, output: number[], components: number) => unknown;
 }
+/** One kernel launch: a kernel function as text, its settings and its arguments. */
+export interface KernelCall {
+  name: string;
+  source: string;
+  settings: KernelSettings;
+  args: readonly unknown[];
+}
+
+/** An op as kernel launches (inputs prepared) and the host step that assembles their results. */
+export interface KernelPlan {
+  calls: readonly KernelCall[];
+  finish(results: Float32Array[]): Float32Array;
+}
+
 type CompiledKernel = ((...args: unknown[]) => unknown) & { destroy?: () => void; kernel?: KernelInstance };
 
 /** The mode 'auto' picks on this platform. */
@@ -78,9 +93,42 @@ export class GpuRuntime {
    * 4-component kernels: cell i's components at 4i … 4i+3).
    */
   run(name: string, source: string, settings: KernelSettings, args: readonly unknown[]): Float32Array {
+    const kernel = this.kernel(name, source, settings, args, false);
+    const result = kernel(...args);
+    this.checkMode(kernel, name);
+    return flatten(result, cellCount(settings.output) * (settings.components ?? 1));
+  }
+
+  /** Runs a plan's calls one after another (synchronous, single-threaded). */
+  execute(plan: KernelPlan): Float32Array {
+    return plan.finish(plan.calls.map((c) => this.run(c.name, c.source, c.settings, c.args)));
+  }
+
+  /**
+   * Runs a plan's calls as asynchronous gpu.js kernels: in webasm, calls with at least 4096
+   * cells split across a pool of worker threads. The results are assembled in fresh memory
+   * (never scratch memory, whose scope may have ended while the kernels ran).
+   */
+  async executeAsync(plan: KernelPlan): Promise<Float32Array> {
+    const results = await Promise.all(plan.calls.map(async (c) => {
+      const kernel = this.kernel(c.name, c.source, c.settings, c.args, true);
+      const result = await (kernel(...c.args) as Promise<unknown>);
+      this.checkMode(kernel, c.name);
+      return flatten(result, cellCount(c.settings.output) * (c.settings.components ?? 1));
+    }));
+    return withoutScratchMemory(() => plan.finish(results));
+  }
+
+  private checkMode(kernel: CompiledKernel, name: string): void {
+    const ran = kernel.kernel?.constructor.mode;
+    if (ran !== undefined && ran !== this.mode && !this.fallbacks.includes(name)) this.fallbacks.push(name);
+  }
+
+  /** The compiled kernel for these settings and argument sizes, from the cache or new. */
+  private kernel(name: string, source: string, settings: KernelSettings, args: readonly unknown[], asyncMode: boolean): CompiledKernel {
     // gpu.js bakes the output size, the constants and the argument sizes into the compiled kernel.
     const sizes = args.map((a) => (typeof a === 'number' ? 's' : (a as ArrayLike<number>).length)).join(',');
-    const key = `${name}|${settings.output.join(',')}|${JSON.stringify(settings.constants ?? {})}|${settings.components ?? 1}|${sizes}`;
+    const key = `${asyncMode ? 'async:' : ''}${name}|${settings.output.join(',')}|${JSON.stringify(settings.constants ?? {})}|${settings.components ?? 1}|${sizes}`;
     let kernel = this.kernels.get(key);
     if (kernel) {
       this.kernels.delete(key); // re-inserted below: the Map's order is the recency order
@@ -91,6 +139,7 @@ export class GpuRuntime {
         returnType: settings.components === 4 ? 'Array(4)' : 'Float',
         precision: 'single',
         tactic: 'precision',
+        asyncMode,
       } as never) as unknown as CompiledKernel;
       keepFlat(kernel);
       if (this.kernels.size >= MAX_KERNELS) {
@@ -100,10 +149,7 @@ export class GpuRuntime {
       }
     }
     this.kernels.set(key, kernel);
-    const result = kernel(...args);
-    const ran = kernel.kernel?.constructor.mode;
-    if (ran !== undefined && ran !== this.mode && !this.fallbacks.includes(name)) this.fallbacks.push(name);
-    return flatten(result, cellCount(settings.output) * (settings.components ?? 1));
+    return kernel;
   }
 
   destroy(): void {

@@ -1,8 +1,8 @@
 /** The structured kernels: matmul, conv2d with its two adjoints, and 2-D pooling. */
 import { fail, fmt } from '../errors.ts';
 import {
-  convGeometry, matmulGeometry, poolGeometry,
-  type Conv2dOptions, type ConvGeometry, type MatmulOptions, type Pool2dOptions,
+  checkConvOutputShape, convGeometry, matmulGeometry, poolGeometry,
+  type Conv2dOptions, type MatmulOptions, type Pool2dOptions,
 } from '../geometry.ts';
 import { shapesEqual } from '../shape.ts';
 import type { Tensor } from '../tensor.ts';
@@ -22,21 +22,17 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
 /** Adjoint of x ↦ conv2d(x, w) (the "transposed convolution") applied to gy, for input shape xShape. */
 export function conv2dInputGrad(gy: Tensor, w: Tensor, xShape: readonly number[], options: Conv2dOptions = {}): Tensor {
   const g = convGeometry(xShape, w.shape, options);
-  checkOutputShape('conv2dInputGrad', gy, g);
+  checkConvOutputShape('conv2dInputGrad', gy.shape, g);
   return backendOf('conv2dInputGrad', gy, w).conv2dInputGrad(gy, w, g);
 }
 
 /** Adjoint of w ↦ conv2d(x, w) applied to gy, for weight shape wShape. */
 export function conv2dWeightGrad(x: Tensor, gy: Tensor, wShape: readonly number[], options: Conv2dOptions = {}): Tensor {
   const g = convGeometry(x.shape, wShape, options);
-  checkOutputShape('conv2dWeightGrad', gy, g);
+  checkConvOutputShape('conv2dWeightGrad', gy.shape, g);
   return backendOf('conv2dWeightGrad', x, gy).conv2dWeightGrad(x, gy, g);
 }
 
-function checkOutputShape(op: string, gy: Tensor, g: ConvGeometry): void {
-  const expected = [g.n, g.o, g.ho, g.wo];
-  if (!shapesEqual(gy.shape, expected)) fail(op, `output gradient must have shape ${fmt(expected)}, given ${fmt(gy.shape)}`);
-}
 
 /** Flat input indices of the window maxima of 2-D max pooling (first maximum in row-major order). */
 export function maxPool2dIndices(x: Tensor, options: Pool2dOptions): { indices: Int32Array; outShape: number[] } {
