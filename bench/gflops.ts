@@ -5,6 +5,7 @@ export interface FlopCase {
   name: string;
   /** Floating-point operations in one call of `run` (a multiply-add counts as 2). */
   flops: number;
+  /** One call; a returned promise is awaited (benny times it as a deferred case). */
   run: () => unknown;
 }
 
@@ -20,7 +21,10 @@ export async function flopSuite(title: string, cases: readonly FlopCase[], maxTi
   const summary = await b.suite(
     title,
     b.configure({ cases: { minSamples: 5, maxTime } }),
-    ...cases.map((c) => b.add(c.name, () => { c.run(); })),
+    ...cases.map((c) => b.add(c.name, () => {
+      const r = c.run();
+      if (r instanceof Promise) return r as Promise<void>;
+    })),
     b.cycle(),
   );
   const results = summary.results.map((r) => {

@@ -2,33 +2,37 @@
  * Host-side layout steps around the 4-component kernels of correlate.ts (plain loops over
  * Float32Array, O(size) each, beside O(size · reduction length) kernel work).
  *
- * A kernel cell returns 4 numbers: the same position for 4 consecutive rows of an operand
- * ("a row block"), so each value read from the other operand serves 4 multiply-adds. The
+ * A kernel cell returns W ≤ 4 numbers: the same position for W consecutive rows of an operand
+ * ("a row block"), so each value read from the other operand serves W multiply-adds. W is 4,
+ * or the number of rows when there are fewer (no padding rows computed for nothing). The
  * operand that is the same for the 4 lanes of a SIMD step is stored block by block with the
- * 4 rows innermost (`packRowBlocks`); the kernel's result, block-major with the 4 rows
+ * W rows innermost (`packRowBlocks`); the kernel's result, block-major with the W rows
  * innermost, is put back into row-major order by `unpackRowBlocks`.
  */
 import { allocateFloat32 } from '../memory.ts';
 
-/** Number of 4-row blocks covering `rows` rows (the last block is padded with zero rows). */
-export const blockCount = (rows: number): number => Math.ceil(rows / 4);
+/** Rows per block, W: 4, or all of them when there are fewer. */
+export const blockWidth = (rows: number): 1 | 2 | 3 | 4 => Math.max(1, Math.min(4, rows)) as 1 | 2 | 3 | 4;
+
+/** Number of W-row blocks covering `rows` rows (the last block is padded with zero rows). */
+export const blockCount = (rows: number): number => Math.ceil(rows / blockWidth(rows));
 
 /**
- * packed[((b · outer + s) · inner + t) · 4 + r] = src[offset + (4b + r)·rowStride + s·outerStride + t·innerStride]
- * for rows 4b + r < rows, 0 for the padding rows. Columns are numbered (s, t), s outer.
+ * packed[((b · outer + s) · inner + t) · W + r] = src[offset + (W·b + r)·rowStride + s·outerStride + t·innerStride]
+ * for rows W·b + r < rows, 0 for the padding rows. Columns are numbered (s, t), s outer.
  */
 export function packRowBlocks(
   src: Float32Array, offset: number, rows: number, rowStride: number,
   outer: number, outerStride: number, inner: number, innerStride: number,
 ): Float32Array {
-  const blocks = blockCount(rows);
-  const packed = allocateFloat32(blocks * outer * inner * 4);
+  const width = blockWidth(rows), blocks = blockCount(rows);
+  const packed = allocateFloat32(blocks * outer * inner * width);
   for (let row = 0; row < rows; row++) {
-    const b = row >> 2, r = row & 3;
-    let at = (b * outer * inner) * 4 + r;
+    const b = Math.floor(row / width), r = row - b * width;
+    let at = (b * outer * inner) * width + r;
     for (let s = 0; s < outer; s++) {
       let from = offset + row * rowStride + s * outerStride;
-      for (let t = 0; t < inner; t++, at += 4, from += innerStride) packed[at] = src[from];
+      for (let t = 0; t < inner; t++, at += width, from += innerStride) packed[at] = src[from];
     }
   }
   return packed;
@@ -36,28 +40,19 @@ export function packRowBlocks(
 
 /**
  * The inverse layout for results: out[(g · rows + row) · cells + p] =
- * result[((g · blocks + b) · cellStride + p) · 4 + r] with row = 4b + r, for every group g
+ * result[((g · blocks + b) · cellStride + p) · W + r] with row = W·b + r, for every group g
  * (image), row < rows and cell p < cells (cells ≤ cellStride: padding cells are dropped).
+ * The result is read in order; each block writes W output rows, each of them in order.
  */
 export function unpackRowBlocks(result: Float32Array, groups: number, rows: number, cells: number, cellStride: number): Float32Array {
-  const blocks = blockCount(rows);
+  const width = blockWidth(rows), blocks = blockCount(rows);
   const out = allocateFloat32(groups * rows * cells);
-  // Reads the result in order; each block writes 4 output rows, each of them in order.
   for (let g = 0; g < groups; g++) {
     for (let b = 0; b < blocks; b++) {
-      const live = Math.min(4, rows - 4 * b);
-      const to = (g * rows + 4 * b) * cells;
-      let from = (g * blocks + b) * cellStride * 4;
-      if (live === 4) {
-        for (let p = 0; p < cells; p++, from += 4) {
-          out[to + p] = result[from];
-          out[to + cells + p] = result[from + 1];
-          out[to + 2 * cells + p] = result[from + 2];
-          out[to + 3 * cells + p] = result[from + 3];
-        }
-      } else {
-        for (let p = 0; p < cells; p++, from += 4) for (let r = 0; r < live; r++) out[to + r * cells + p] = result[from + r];
-      }
+      const live = Math.min(width, rows - width * b);
+      const to = (g * rows + width * b) * cells;
+      let from = (g * blocks + b) * cellStride * width;
+      for (let p = 0; p < cells; p++, from += width) for (let r = 0; r < live; r++) out[to + r * cells + p] = result[from + r];
     }
   }
   return out;

@@ -12,11 +12,11 @@
  *                      the MATMUL kernel, which steps its indices without the conv's arithmetic.
  * `correlateWeightGrad`: dW[o, c, i, j] = Σ_{n,y,x} gy[n, o, y, x] · xp[n, c, y·s + i, x·s + j].
  *
- * Each kernel cell computes 4 output channels (a row block, blocks.ts). The SIMD lanes of the
- * webasm mode run 4 neighbouring x; a read that depends on x is a 4-load gather, a read that
- * does not is one load. Here every gathered input value feeds 4 multiply-adds with weights
- * the lanes share, which is what makes these kernels several times faster than one output
- * per cell.
+ * Each kernel cell computes W = 4 output channels (a row block, blocks.ts; fewer when there
+ * are fewer channels). The SIMD lanes of the webasm mode run 4 neighbouring x; a read that
+ * depends on x is a 4-load gather, a read that does not is one load. Here every gathered input
+ * value feeds W multiply-adds with weights the lanes share, which is what makes these kernels
+ * several times faster than one output per cell.
  *
  * Each op is a plan (runtime.ts): the kernel calls it needs, with their host-side inputs
  * prepared, and the host step that assembles the results — run synchronously by the backend,
@@ -27,18 +27,31 @@
  */
 import { allocateFloat32 } from '../memory.ts';
 import type { ConvGeometry, MatmulGeometry } from '../geometry.ts';
-import { blockCount, packRowBlocks, placeInZeros, unpackRowBlocks } from './blocks.ts';
+import { blockCount, blockWidth, packRowBlocks, placeInZeros, unpackRowBlocks } from './blocks.ts';
 import type { KernelCall, KernelPlan } from './runtime.ts';
 
-/** Output [width = x, height = y, depth = image·blocks + block]; weights packed by packRowBlocks. */
-const CORRELATE = `function (input, weights) {
+/** s0 … s{W−1}: one running sum per row of a block. */
+const sums = (width: number, prefix = 's') => Array.from({ length: width }, (_, r) => `${prefix}${r}`);
+/** base + r as kernel text (base itself for r = 0: gpu.js does not fold "+ 0"). */
+const plus = (base: string, r: number) => (r === 0 ? base : `${base} + ${r}`);
+/** The W sums as a kernel's result: a number for W = 1, else Array(W). */
+const result = (names: string[]) => (names.length === 1 ? names[0] : `[${names.join(', ')}]`);
+
+/**
+ * Output [width = x, height = y, depth = image·blocks + block]; weights packed by packRowBlocks
+ * (W rows per block). The image and block come from z by a float division corrected to the
+ * exact integer quotient (z is uniform across the SIMD lanes, so this is scalar work).
+ */
+function correlateSource(width: number): string {
+  const s = sums(width);
+  return `function (input, weights) {
   const z = this.thread.z;
   let image = Math.floor(z / this.constants.blocks);
   if (image * this.constants.blocks > z) { image = image - 1; }
   if ((image + 1) * this.constants.blocks <= z) { image = image + 1; }
   const block = z - image * this.constants.blocks;
-  let s0 = 0; let s1 = 0; let s2 = 0; let s3 = 0;
-  let w = block * this.constants.channels * this.constants.kh * this.constants.kw * 4;
+  ${s.map((v) => `let ${v} = 0;`).join(' ')}
+  let w = block * this.constants.channels * this.constants.kh * this.constants.kw * ${width};
   let plane = (image * this.constants.channels * this.constants.height + this.thread.y * this.constants.stride) * this.constants.width
     + this.thread.x * this.constants.stride;
   for (let c = 0; c < this.constants.channels; c++) {
@@ -46,57 +59,64 @@ const CORRELATE = `function (input, weights) {
     for (let i = 0; i < this.constants.kh; i++) {
       for (let j = 0; j < this.constants.kw; j++) {
         const v = input[row + j];
-        s0 += weights[w] * v; s1 += weights[w + 1] * v; s2 += weights[w + 2] * v; s3 += weights[w + 3] * v;
-        w += 4;
+        ${s.map((v, r) => `${v} += weights[${plus('w', r)}] * v;`).join(' ')}
+        w += ${width};
       }
       row += this.constants.width;
     }
     plane += this.constants.height * this.constants.width;
   }
-  return [s0, s1, s2, s3];
+  return ${result(s)};
 }`;
+}
 
 /**
  * The 1×1 case (matmul) with the gather index stepped directly: out [n, blocks] with
- * out[j, b][r] = Σ_p a[4b + r, p] · bm[p, j], a packed in row blocks (bm is k × n).
+ * out[j, b][r] = Σ_p a[W·b + r, p] · bm[p, j], a packed in row blocks (bm is k × n).
  */
-const MATMUL = `function (a, bm) {
-  let s0 = 0; let s1 = 0; let s2 = 0; let s3 = 0;
-  let ai = this.thread.y * 4 * this.constants.k;
+function matmulSource(width: number): string {
+  const s = sums(width);
+  return `function (a, bm) {
+  ${s.map((v) => `let ${v} = 0;`).join(' ')}
+  let ai = this.thread.y * ${width} * this.constants.k;
   let bi = this.thread.x;
   for (let p = 0; p < this.constants.k; p++) {
     const v = bm[bi];
-    s0 += a[ai] * v; s1 += a[ai + 1] * v; s2 += a[ai + 2] * v; s3 += a[ai + 3] * v;
-    ai += 4;
+    ${s.map((v, r) => `${v} += a[${plus('ai', r)}] * v;`).join(' ')}
+    ai += ${width};
     bi += this.constants.n;
   }
-  return [s0, s1, s2, s3];
+  return ${result(s)};
 }`;
+}
 
 /**
  * Output [width = weight position q = (c, i, j) padded to a multiple of 4, height = block];
- * offsets[q] = c·H·W + i·W + j; gradients packed [block][n][y][x][4]. Each output row is summed
+ * offsets[q] = c·H·W + i·W + j; gradients packed [block][n][y][x][W]. Each output row is summed
  * separately and then added (shorter float32 sums than one running total).
  */
-const CORRELATE_WEIGHT_GRAD = `function (input, gradients, offsets) {
+function weightGradSource(width: number): string {
+  const s = sums(width), r = sums(width, 'r');
+  return `function (input, gradients, offsets) {
   const base = offsets[this.thread.x];
-  let g = this.thread.y * this.constants.images * this.constants.ho * this.constants.wo * 4;
-  let s0 = 0; let s1 = 0; let s2 = 0; let s3 = 0;
+  let g = this.thread.y * this.constants.images * this.constants.ho * this.constants.wo * ${width};
+  ${s.map((v) => `let ${v} = 0;`).join(' ')}
   for (let n = 0; n < this.constants.images; n++) {
     for (let y = 0; y < this.constants.ho; y++) {
       let at = base + (n * this.constants.channels * this.constants.height + y * this.constants.stride) * this.constants.width;
-      let r0 = 0; let r1 = 0; let r2 = 0; let r3 = 0;
+      ${r.map((v) => `let ${v} = 0;`).join(' ')}
       for (let x = 0; x < this.constants.wo; x++) {
         const v = input[at];
-        r0 += gradients[g] * v; r1 += gradients[g + 1] * v; r2 += gradients[g + 2] * v; r3 += gradients[g + 3] * v;
-        g += 4;
+        ${r.map((v, k) => `${v} += gradients[${plus('g', k)}] * v;`).join(' ')}
+        g += ${width};
         at += this.constants.stride;
       }
-      s0 += r0; s1 += r1; s2 += r2; s3 += r3;
+      ${s.map((v, k) => `${v} += ${r[k]};`).join(' ')}
     }
   }
-  return [s0, s1, s2, s3];
+  return ${result(s)};
 }`;
+}
 
 /** The shape of one `correlate` call: xp [images, channels, height, width] → [images, outChannels, ho, wo]. */
 interface Correlation {
@@ -106,13 +126,13 @@ interface Correlation {
 
 /** The call of CORRELATE for y = correlate(xp, w), w packed in row blocks of output channels. */
 function correlateCall(xp: Float32Array, packedWeights: Float32Array, s: Correlation): KernelCall {
-  const blocks = blockCount(s.outChannels);
+  const blocks = blockCount(s.outChannels), width = blockWidth(s.outChannels);
   return {
-    name: 'correlate', source: CORRELATE, args: [xp, packedWeights],
+    name: `correlate${width}`, source: correlateSource(width), args: [xp, packedWeights],
     settings: {
       output: [s.wo, s.ho, s.images * blocks],
       constants: { blocks, channels: s.channels, kh: s.kh, kw: s.kw, stride: s.stride, height: s.height, width: s.width },
-      components: 4,
+      components: width,
     },
   };
 }
@@ -126,7 +146,8 @@ export function matmulPlan(a: Float32Array, b: Float32Array, g: MatmulGeometry):
     const packedA = packRowBlocks(a, g.aOffsets[t], g.m, aRow, 1, 0, g.k, aCol);
     // B as k channels of a 1 × n image; a transposed B is transposed here (O(k·n)).
     const bt = g.transB ? packTransposed(b, g.bOffsets[t], g.k, g.n) : b.subarray(g.bOffsets[t], g.bOffsets[t] + g.k * g.n);
-    return { name: 'matmul', source: MATMUL, settings: { output: [g.n, blockCount(g.m)], constants: { k: g.k, n: g.n }, components: 4 }, args: [packedA, bt] };
+    const width = blockWidth(g.m);
+    return { name: `matmul${width}`, source: matmulSource(width), settings: { output: [g.n, blockCount(g.m)], constants: { k: g.k, n: g.n }, components: width }, args: [packedA, bt] };
   });
   return {
     calls,
@@ -205,7 +226,7 @@ export function conv2dInputGradPlan(gy: Float32Array, w: Float32Array, g: ConvGe
 export function conv2dWeightGradPlan(x: Float32Array, gy: Float32Array, g: ConvGeometry): KernelPlan {
   const { xp, height, width } = padded(x, g);
   const ckk = g.c * g.kh * g.kw, columns = Math.ceil(ckk / 4) * 4; // full SIMD steps; padding columns read offset 0
-  const hw = g.ho * g.wo, blocks = blockCount(g.o);
+  const hw = g.ho * g.wo, blocks = blockCount(g.o), blockRows = blockWidth(g.o);
   const packedGy = packRowBlocks(gy, 0, g.o, hw, g.n, g.o * hw, hw, 1);
   // offsets[q] of weight position q = (c, i, j) inside an input of `rows` rows per plane.
   const offsetsFor = (rows: number) => {
@@ -214,20 +235,20 @@ export function conv2dWeightGradPlan(x: Float32Array, gy: Float32Array, g: ConvG
     return offsets;
   };
   const call = (input: Float32Array, gradients: Float32Array, offsets: Float32Array, rows: number, ho: number, stride: number): KernelCall => ({
-    name: 'correlateWeightGrad', source: CORRELATE_WEIGHT_GRAD, args: [input, gradients, offsets],
-    settings: { output: [columns, blocks], constants: { images: g.n, channels: g.c, height: rows, width, ho, wo: g.wo, stride }, components: 4 },
+    name: `correlateWeightGrad${blockRows}`, source: weightGradSource(blockRows), args: [input, gradients, offsets],
+    settings: { output: [columns, blocks], constants: { images: g.n, channels: g.c, height: rows, width, ho, wo: g.wo, stride }, components: blockRows },
   });
   if (g.strideH === g.strideW) {
     return { calls: [call(xp, packedGy, offsetsFor(height), height, g.ho, g.strideH)], finish: ([r]) => unpackRowBlocks(r, 1, g.o, ckk, columns) };
   }
-  // Unequal strides: one call per output row (its band and its gradients, packed [block][n][x][4]), summed.
+  // Unequal strides: one call per output row (its band and its gradients, packed [block][n][x][W]), summed.
   const bandOffsets = offsetsFor(g.kh);
   const calls = Array.from({ length: g.ho }, (_, y) => {
-    const rowGy = allocateFloat32(blocks * g.n * g.wo * 4);
+    const rowGy = allocateFloat32(blocks * g.n * g.wo * blockRows);
     for (let b = 0; b < blocks; b++) {
       for (let n = 0; n < g.n; n++) {
-        const from = ((b * g.n + n) * hw + y * g.wo) * 4;
-        rowGy.set(packedGy.subarray(from, from + g.wo * 4), (b * g.n + n) * g.wo * 4);
+        const from = ((b * g.n + n) * hw + y * g.wo) * blockRows;
+        rowGy.set(packedGy.subarray(from, from + g.wo * blockRows), (b * g.n + n) * g.wo * blockRows);
       }
     }
     return call(band(xp, g, height, width, y), rowGy, bandOffsets, g.kh, 1, g.strideW);

@@ -24,8 +24,8 @@ export const GPU_MODES: readonly GpuMode[] = ['auto', 'headlessgl', 'webgl2', 'w
 export interface KernelSettings {
   output: readonly number[];
   constants?: Record<string, number>;
-  /** 4 for kernels returning [a, b, c, d] per cell (Array(4)); 1 by default. */
-  components?: 1 | 4;
+  /** Numbers per cell: 1 (default), or 2–4 for kernels returning [a, b, …] (Array(2)–Array(4)). */
+  components?: 1 | 2 | 3 | 4;
 }
 
 interface KernelInstance {
@@ -90,7 +90,7 @@ export class GpuRuntime {
   /**
    * Runs the kernel `source` (a gpu.js kernel function as text) with the given settings on
    * `args`, and returns the cells as one row-major Float32Array (component-minor for
-   * 4-component kernels: cell i's components at 4i … 4i+3).
+   * W-component kernels: cell i's components at W·i … W·i + W − 1).
    */
   run(name: string, source: string, settings: KernelSettings, args: readonly unknown[]): Float32Array {
     const kernel = this.kernel(name, source, settings, args, false);
@@ -136,7 +136,7 @@ export class GpuRuntime {
       kernel = this.gpu.createKernel(source, {
         output: [...settings.output],
         constants: settings.constants ?? {},
-        returnType: settings.components === 4 ? 'Array(4)' : 'Float',
+        returnType: (settings.components ?? 1) === 1 ? 'Float' : `Array(${settings.components})`,
         precision: 'single',
         tactic: 'precision',
         asyncMode,

@@ -1,0 +1,63 @@
+/**
+ * The gpu.js backend (float32) beside the float64 CPU backend, in GFLOP/s, in one run:
+ * matmul 256/512/1024 and the conv2d layers of the engine issue (forward and both adjoints).
+ *  - "cpu": the CPU backend, the engine's default (one core);
+ *  - "gpu.js sync": the gpu.js backend as the engine calls it (synchronous, one thread);
+ *  - "gpu.js threaded": the same kernels through the backend's async entry points
+ *    (`backend.threaded`), which split them across worker threads in the webasm mode;
+ *  - "gpu.js naive kernel": the textbook one-output-per-cell matmul kernel in the same mode, as
+ *    an in-run yardstick for what the row-block kernels buy.
+ * Every synchronous call runs in scratch memory, as inside the curvature products.
+ * The mode is the backend's automatic choice (MBQUAD_GPU_MODE overrides it).
+ */
+import { GPU } from 'gpu.js';
+import * as T from '../src/tensor/index.ts';
+import { gpuBackend, Random, randn, toBackend, withScratchMemory, type GpuMode } from '../src/tensor/index.ts';
+import { flopSuite, type FlopCase } from './gflops.ts';
+
+export async function gpuBenchmarks(): Promise<void> {
+  const gpu = gpuBackend({ mode: (process.env.MBQUAD_GPU_MODE ?? 'auto') as GpuMode });
+  const rng = new Random(0);
+  const matmulCases: FlopCase[] = [];
+  for (const n of [256, 512, 1024]) {
+    const a = randn([n, n], rng), b = randn([n, n], rng);
+    const ga = toBackend(a, gpu), gb = toBackend(b, gpu);
+    const flops = 2 * n ** 3;
+    matmulCases.push(
+      { name: `matmul ${n} cpu float64`, flops, run: () => withScratchMemory(() => T.matmul(a, b)) },
+      { name: `matmul ${n} gpu.js sync`, flops, run: () => withScratchMemory(() => T.matmul(ga, gb)) },
+      { name: `matmul ${n} gpu.js threaded`, flops, run: () => gpu.threaded.matmul(ga, gb) },
+    );
+  }
+  const naive = new GPU({ mode: gpu.mode }).createKernel(function (this: { thread: { x: number; y: number } }, a: Float32Array, b: Float32Array) {
+    let s = 0;
+    for (let i = 0; i < 512; i++) s += a[this.thread.y * 512 + i] * b[i * 512 + this.thread.x];
+    return s;
+  }, { output: [512, 512] });
+  const a32 = Float32Array.from(randn([512, 512], rng).data), b32 = Float32Array.from(randn([512, 512], rng).data);
+  matmulCases.push({ name: 'matmul 512 gpu.js naive kernel', flops: 2 * 512 ** 3, run: () => naive(a32, b32) });
+  await flopSuite(`matmul: float64 CPU vs gpu.js float32 (${gpu.name})`, matmulCases);
+
+  const convCases: FlopCase[] = [];
+  for (const [n, c, h, o] of [[64, 3, 32, 32], [64, 32, 16, 64]]) {
+    const x = randn([n, c, h, h], rng), w = randn([o, c, 3, 3], rng);
+    const opts = { padding: 1 };
+    const gy = randn(T.conv2d(x, w, opts).shape, rng);
+    const [gx, gw, ggy] = [x, w, gy].map((t) => toBackend(t, gpu));
+    const flops = 2 * n * o * h * h * c * 9;
+    const label = `${n}×${c}×${h}×${h} → ${o}`;
+    convCases.push(
+      { name: `conv forward ${label} cpu float64`, flops, run: () => withScratchMemory(() => T.conv2d(x, w, opts)) },
+      { name: `conv forward ${label} gpu.js sync`, flops, run: () => withScratchMemory(() => T.conv2d(gx, gw, opts)) },
+      { name: `conv forward ${label} gpu.js threaded`, flops, run: () => gpu.threaded.conv2d(gx, gw, opts) },
+      { name: `conv input-grad ${label} cpu float64`, flops, run: () => withScratchMemory(() => T.conv2dInputGrad(gy, w, x.shape, opts)) },
+      { name: `conv input-grad ${label} gpu.js sync`, flops, run: () => withScratchMemory(() => T.conv2dInputGrad(ggy, gw, x.shape, opts)) },
+      { name: `conv input-grad ${label} gpu.js threaded`, flops, run: () => gpu.threaded.conv2dInputGrad(ggy, gw, x.shape, opts) },
+      { name: `conv weight-grad ${label} cpu float64`, flops, run: () => withScratchMemory(() => T.conv2dWeightGrad(x, gy, w.shape, opts)) },
+      { name: `conv weight-grad ${label} gpu.js sync`, flops, run: () => withScratchMemory(() => T.conv2dWeightGrad(gx, ggy, w.shape, opts)) },
+      { name: `conv weight-grad ${label} gpu.js threaded`, flops, run: () => gpu.threaded.conv2dWeightGrad(gx, ggy, w.shape, opts) },
+    );
+  }
+  await flopSuite(`conv2d 3×3, pad 1: float64 CPU vs gpu.js float32 (${gpu.name})`, convCases);
+  gpu.destroy();
+}
