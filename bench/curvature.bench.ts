@@ -7,9 +7,11 @@
 import b from 'benny';
 import * as ad from '../src/autodiff/index.ts';
 import { curvature, nn } from '../src/index.ts';
-import { Random } from '../src/tensor/index.ts';
+import { cpuBackend, Random, type Backend } from '../src/tensor/index.ts';
+import { interleavedMedians } from './gflops.ts';
 
-export async function curvatureBenchmarks(): Promise<void> {
+/** The issue's benchmark model, batch and direction (seeded), with its problem on a backend. */
+export function benchmarkSetup(backend: Backend = cpuBackend) {
   const model = nn.fromSpec({
     input: [3, 32, 32],
     layers: [
@@ -23,9 +25,14 @@ export async function curvatureBenchmarks(): Promise<void> {
   const n = 64;
   const inputs = Float64Array.from({ length: n * 3 * 32 * 32 }, () => rng.normal());
   const targets = Int32Array.from({ length: n }, () => rng.integer(10));
-  const problem = curvature.problem({ model, loss: 'cross_entropy', weightDecay: 5e-4, params });
+  const problem = curvature.problem({ model, loss: 'cross_entropy', weightDecay: 5e-4, params, backend });
   const batch = { inputs, targets };
   const v = Float64Array.from({ length: model.numParams }, () => rng.normal());
+  return { model, params, n, problem, batch, v, inputs };
+}
+
+export async function curvatureBenchmarks(): Promise<void> {
+  const { model, params, n, problem, batch, v, inputs } = benchmarkSetup();
   const options = { chunkSize: n };
   const x = model.inputTensor(inputs);
   const cases: [string, () => unknown][] = [
@@ -45,19 +52,8 @@ export async function curvatureBenchmarks(): Promise<void> {
   console.log(`\ncurvature products (${model.numParams} parameters, batch ${n}, float64, one process): benny medians`);
   console.table(Object.entries(ms).map(([name, t]) => ({ product: name, ms: t.toFixed(0), 'ratio to gradient': (t / ms.gradient).toFixed(2) })));
 
-  // benny runs the cases one after another, so a machine that speeds up or slows down between
-  // them skews the ratios; rounds that run every product in turn, compared by medians, do not.
   const rounds = 7;
-  const times: Record<string, number[]> = Object.fromEntries(cases.map(([name]) => [name, []]));
-  for (let r = 0; r < rounds; r++) {
-    for (const [name, f] of cases) {
-      const t0 = performance.now();
-      f();
-      times[name].push(performance.now() - t0);
-    }
-  }
-  const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const med = Object.fromEntries(Object.entries(times).map(([name, xs]) => [name, median(xs)]));
+  const med = await interleavedMedians(cases.map(([name, run]) => ({ name, run })), rounds);
   console.log(`interleaved: median of ${rounds} rounds, each running every product once`);
   console.table(Object.entries(med).map(([name, t]) => ({ product: name, ms: t.toFixed(0), 'ratio to gradient': (t / med.gradient).toFixed(2) })));
 }

@@ -38,3 +38,21 @@ export async function flopSuite(title: string, cases: readonly FlopCase[], maxTi
   console.table(results.map((r) => ({ case: r.name, 'GFLOP/s': r.gflops.toFixed(2), 'ms/call': r.msPerCall.toFixed(2), '±%': r.relativeMargin.toFixed(1) })));
   return results;
 }
+
+/**
+ * Medians of rounds that run every case once in turn. benny runs its cases one after another,
+ * so a machine that speeds up or slows down between them skews their ratios; interleaved
+ * rounds compared by medians do not. Returns milliseconds per call by case name.
+ */
+export async function interleavedMedians(cases: readonly { name: string; run: () => unknown }[], rounds: number): Promise<Record<string, number>> {
+  const times: Record<string, number[]> = Object.fromEntries(cases.map((c) => [c.name, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const c of cases) {
+      const t0 = performance.now();
+      await c.run();
+      times[c.name].push(performance.now() - t0);
+    }
+  }
+  const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return Object.fromEntries(Object.entries(times).map(([name, xs]) => [name, median(xs)]));
+}

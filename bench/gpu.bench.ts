@@ -7,13 +7,17 @@
  *    (`backend.threaded`), which split them across worker threads in the webasm mode;
  *  - "gpu.js naive kernel": the textbook one-output-per-cell matmul kernel in the same mode, as
  *    an in-run yardstick for what the row-block kernels buy.
- * Every synchronous call runs in scratch memory, as inside the curvature products.
+ * Every synchronous call runs in scratch memory, as inside the curvature products. Each table is
+ * followed by medians of interleaved rounds (robust to this VM's drifting speed), and last come
+ * the curvature products of the curvature suite on both backends.
  * The mode is the backend's automatic choice (MBQUAD_GPU_MODE overrides it).
  */
 import { GPU } from 'gpu.js';
 import * as T from '../src/tensor/index.ts';
 import { gpuBackend, Random, randn, toBackend, withScratchMemory, type GpuMode } from '../src/tensor/index.ts';
-import { flopSuite, type FlopCase } from './gflops.ts';
+import { curvature } from '../src/index.ts';
+import { benchmarkSetup } from './curvature.bench.ts';
+import { flopSuite, interleavedMedians, type FlopCase } from './gflops.ts';
 
 export async function gpuBenchmarks(): Promise<void> {
   const gpu = gpuBackend({ mode: (process.env.MBQUAD_GPU_MODE ?? 'auto') as GpuMode });
@@ -37,6 +41,7 @@ export async function gpuBenchmarks(): Promise<void> {
   const a32 = Float32Array.from(randn([512, 512], rng).data), b32 = Float32Array.from(randn([512, 512], rng).data);
   matmulCases.push({ name: 'matmul 512 gpu.js naive kernel', flops: 2 * 512 ** 3, run: () => naive(a32, b32) });
   await flopSuite(`matmul: float64 CPU vs gpu.js float32 (${gpu.name})`, matmulCases);
+  await interleaved('matmul', matmulCases);
 
   const convCases: FlopCase[] = [];
   for (const [n, c, h, o] of [[64, 3, 32, 32], [64, 32, 16, 64]]) {
@@ -59,5 +64,32 @@ export async function gpuBenchmarks(): Promise<void> {
     );
   }
   await flopSuite(`conv2d 3×3, pad 1: float64 CPU vs gpu.js float32 (${gpu.name})`, convCases);
+  await interleaved('conv2d', convCases);
+
+  // The curvature products of the curvature suite's model, batch 64, on both backends.
+  const onCpu = benchmarkSetup(), onGpu = benchmarkSetup(gpu);
+  const products = [['cpu float64', onCpu], ['gpu.js', onGpu]] as const;
+  const productCases = products.flatMap(([label, s]) => [
+    { name: `gradient, ${label}`, run: () => curvature.gradient(s.problem, s.batch, { chunkSize: s.n }) },
+    { name: `HVP, ${label}`, run: () => curvature.hessianVectorProduct(s.problem, s.batch, s.v, { chunkSize: s.n }) },
+    { name: `GGNVP, ${label}`, run: () => curvature.ggnVectorProduct(s.problem, s.batch, s.v, { chunkSize: s.n }) },
+  ]);
+  const ms = await interleavedMedians(productCases, 5);
+  console.log(`curvature products (${onCpu.model.numParams} parameters, batch ${onCpu.n}): median of 5 interleaved rounds`);
+  console.table(['gradient', 'HVP', 'GGNVP'].map((p) => ({
+    product: p, 'cpu float64, ms': ms[`${p}, cpu float64`].toFixed(0), 'gpu.js, ms': ms[`${p}, gpu.js`].toFixed(0),
+    'speed vs cpu': (ms[`${p}, cpu float64`] / ms[`${p}, gpu.js`]).toFixed(2),
+  })));
   gpu.destroy();
+}
+
+/** GFLOP/s from medians of interleaved rounds (gflops.ts), and each case's speed relative to the CPU case before it. */
+async function interleaved(title: string, cases: FlopCase[], rounds = 7): Promise<void> {
+  const ms = await interleavedMedians(cases, rounds);
+  let cpu = NaN;
+  console.log(`${title}: median of ${rounds} interleaved rounds, each running every case once`);
+  console.table(cases.map((c) => {
+    if (c.name.includes('cpu float64')) cpu = ms[c.name];
+    return { case: c.name, 'GFLOP/s': (c.flops / ms[c.name] / 1e6).toFixed(2), 'ms/call': ms[c.name].toFixed(2), 'speed vs cpu': (cpu / ms[c.name]).toFixed(2) };
+  }));
 }

@@ -12,6 +12,7 @@ import { fail } from '../tensor/index.ts';
 import { figure1, figure2, figure4 } from './bias-figures.ts';
 import { readCheckpoint } from './checkpoint.ts';
 import { loadDataSource } from './datasets.ts';
+import { BACKEND_HELP, chooseBackend, describeBackend } from './backend-choice.ts';
 import type { Options } from './options.ts';
 import { ProgressBar } from './progress.ts';
 
@@ -26,7 +27,7 @@ export const BIAS_HELP = `mbquad bias [options]
   --weight-decay X     λ of the objective (default: the checkpoint's, else 0)
   --seed N             seed of the partition into batches (default 0)
   --out DIR            where bias-study.json and the SVG figures go (default runs/bias)
-`;
+${BACKEND_HELP}`;
 
 /** The headline numbers of one study. */
 export function summarize(s: BiasStudy): Record<string, number | string> {
@@ -56,6 +57,7 @@ export function biasCommand(opts: Options): void {
   const outDir = opts.string('out', join('runs', 'bias'));
   const checkpointPath = opts.has('checkpoint') ? opts.string('checkpoint') : null;
   const weightDecayOption = opts.has('weight-decay') ? opts.number('weight-decay', 0) : null;
+  const backend = chooseBackend(opts, process.env);
   opts.checkAllUsed();
 
   const bar = new ProgressBar();
@@ -81,7 +83,8 @@ export function biasCommand(opts: Options): void {
     bar.finish(`trained the digits CNN (${model.numParams} parameters): test accuracy ${(100 * last.testAccuracy!).toFixed(2)}%`);
   }
   const weightDecay = weightDecayOption ?? settings.weightDecay;
-  const p = problem({ model, loss: 'cross_entropy', weightDecay, params: params! });
+  const p = problem({ model, loss: 'cross_entropy', weightDecay, params: params!, backend });
+  console.log(`curvature products on ${describeBackend(backend)}`);
   const trainData = { inputs: data.train.inputs, targets: data.train.targets };
   mkdirSync(outDir, { recursive: true });
 
@@ -103,7 +106,7 @@ export function biasCommand(opts: Options): void {
     }
   }
   const report = {
-    settings: { source, spec, trainSettings: settings, checkpoint: checkpointPath, weightDecay, kinds, batchSizes, k, repeats, seed },
+    settings: { source, spec, trainSettings: settings, checkpoint: checkpointPath, weightDecay, kinds, batchSizes, k, repeats, seed, backend: describeBackend(backend) },
     summary: studies.map(summarize),
     studies,
   };

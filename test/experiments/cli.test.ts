@@ -1,12 +1,13 @@
 /** The command line end to end: train, checkpoint at log-spaced epochs, resume to the same result. */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../../src/experiments/checkpoint.ts';
 
-const cli = (args: string[]) => execFileSync(process.execPath, ['bin/mbquad.js', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  execFileSync(process.execPath, ['bin/mbquad.js', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
 
 describe('mbquad train', () => {
   it('trains, writes log-spaced checkpoints, and a resumed run ends where the uninterrupted one does', () => {
@@ -35,8 +36,19 @@ describe('mbquad bias', () => {
   it('runs the study from a checkpoint and writes the JSON report and the three figures', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mbquad-bias-'));
     cli(['train', '--preset', 'convnet', '--depth', '0', '--width', '4', '--epochs', '1', '--checkpoints', '1', '--out', join(dir, 'run')]);
-    const out = cli(['bias', '--checkpoint', join(dir, 'run', 'epoch-0001.json'), '--kinds', 'ggn', '--batch-sizes', '256', '--k', '2', '--repeats', '2', '--out', join(dir, 'bias')]);
+    const study = ['bias', '--checkpoint', join(dir, 'run', 'epoch-0001.json'), '--kinds', 'ggn', '--batch-sizes', '256', '--k', '2', '--repeats', '2'];
+    const out = cli([...study, '--out', join(dir, 'bias')], { MBQUAD_BACKEND: '' });
+    expect(out).toMatch(/curvature products on cpu \(float64\)/);
     expect(out).toMatch(/wrote .*bias-study.json/);
     expect(readdirSync(join(dir, 'bias')).sort()).toEqual(['bias-study.json', 'fig1-ggn-b256.svg', 'fig2-ggn-b256.svg', 'fig4-ggn-b256.svg']);
-  }, 120_000);
+
+    // The same study on the gpu.js backend, chosen by the environment: float32 products, so the
+    // top eigenvalue agrees to float32 accuracy (Lanczos converges to 1e-10 of the operator it is given).
+    const onGpu = cli([...study, '--out', join(dir, 'bias-gpu')], { MBQUAD_BACKEND: 'gpu' });
+    expect(onGpu).toMatch(/curvature products on gpu\.js\/\w+ \(float32\)/);
+    const top = (d: string) => JSON.parse(readFileSync(join(dir, d, 'bias-study.json'), 'utf8')).studies[0].eigen.values[0] as number;
+    expect(Math.abs(top('bias-gpu') - top('bias')) / top('bias')).toBeLessThan(1e-4);
+    expect(() => cli([...study, '--backend', 'tpu'])).toThrow(/--backend \(or MBQUAD_BACKEND\) takes cpu or gpu, given 'tpu'/);
+    expect(() => cli([...study, '--backend', 'gpu', '--gpu-mode', 'cuda'])).toThrow(/--gpu-mode \(or MBQUAD_GPU_MODE\) takes auto, headlessgl/);
+  }, 180_000);
 });

@@ -1,0 +1,24 @@
+/**
+ * Which backend a command evaluates the network on: `--backend cpu|gpu` (default: the
+ * environment variable MBQUAD_BACKEND, else cpu) and, for gpu, `--gpu-mode MODE` (default:
+ * MBQUAD_GPU_MODE, else auto: headlessgl where the `gl` package works, else webasm).
+ */
+import { cpuBackend, fail, GPU_MODES, gpuBackend, type Backend, type GpuMode } from '../tensor/index.ts';
+import type { Options } from './options.ts';
+
+export const BACKEND_HELP = `  --backend cpu|gpu    where the network is evaluated: the float64 CPU reference or the
+                       float32 gpu.js backend (default: $MBQUAD_BACKEND, else cpu)
+  --gpu-mode MODE      gpu.js mode: ${GPU_MODES.join(', ')} (default: $MBQUAD_GPU_MODE, else auto)
+`;
+
+export function chooseBackend(opts: Options, env: Record<string, string | undefined>): Backend {
+  const kind = opts.string('backend', env.MBQUAD_BACKEND || 'cpu');
+  const mode = opts.string('gpu-mode', env.MBQUAD_GPU_MODE || 'auto');
+  if (!GPU_MODES.includes(mode as GpuMode)) fail('options', `--gpu-mode (or MBQUAD_GPU_MODE) takes ${GPU_MODES.join(', ')}, given '${mode}'`);
+  if (kind === 'cpu') return cpuBackend;
+  if (kind === 'gpu') return gpuBackend({ mode: mode as GpuMode });
+  return fail('options', `--backend (or MBQUAD_BACKEND) takes cpu or gpu, given '${kind}'`);
+}
+
+/** How a command names the backend it ran on. */
+export const describeBackend = (b: Backend): string => (b === cpuBackend ? 'cpu (float64)' : `${b.name} (float32)`);
