@@ -1,5 +1,5 @@
 /**
- * matmul, conv2d and both conv adjoints on gpu.js, from two kernels.
+ * matmul, conv2d and both conv adjoints on gpu.js, from three kernels.
  *
  * `correlate`: y[n, o, y, x] = Σ_{c,i,j} w[o, c, i, j] · xp[n, c, y·s + i, x·s + j] over an
  * input xp already padded with zeros. It is
@@ -137,7 +137,7 @@ function correlateCall(xp: Float32Array, packedWeights: Float32Array, s: Correla
   };
 }
 
-const unpackCorrelation = (result: Float32Array, s: Correlation) => unpackRowBlocks(result, s.images, s.outChannels, s.ho * s.wo, s.ho * s.wo);
+const unpackCorrelation = (out: Float32Array, s: Correlation) => unpackRowBlocks(out, s.images, s.outChannels, s.ho * s.wo, s.ho * s.wo);
 
 /** Batched op(A) · op(B) (geometry.ts), one MATMUL call per batch entry. */
 export function matmulPlan(a: Float32Array, b: Float32Array, g: MatmulGeometry): KernelPlan {

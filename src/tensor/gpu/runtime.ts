@@ -72,7 +72,7 @@ const MAX_KERNELS = 256;
 
 export class GpuRuntime {
   readonly mode: Exclude<GpuMode, 'auto'>;
-  /** Kernels gpu.js ran in another mode than asked (it degrades unsupported features to 'cpu'). */
+  /** Kernels gpu.js ran in its 'cpu' mode instead of the one asked (it degrades unsupported features). */
   readonly fallbacks: string[] = [];
   private readonly gpu: InstanceType<typeof GPU>;
   private readonly kernels = new Map<string, CompiledKernel>();
@@ -119,9 +119,10 @@ export class GpuRuntime {
     return withoutScratchMemory(() => plan.finish(results));
   }
 
+  /** gpu.js degrades a kernel it cannot build in the asked mode to its 'cpu' kernel; record that. */
   private checkMode(kernel: CompiledKernel, name: string): void {
-    const ran = kernel.kernel?.constructor.mode;
-    if (ran !== undefined && ran !== this.mode && !this.fallbacks.includes(name)) this.fallbacks.push(name);
+    const ran = kernel.kernel?.constructor.mode; // the kernel class's mode ('gpu' for the GL classes)
+    if (ran === 'cpu' && this.mode !== 'cpu' && !this.fallbacks.includes(name)) this.fallbacks.push(name);
   }
 
   /** The compiled kernel for these settings and argument sizes, from the cache or new. */
