@@ -238,6 +238,11 @@ describe('gpu.js backend', () => {
     await expect(gpu.threaded.matmul(a, T.ones([90, 2]))).rejects.toThrow(/must live on this backend/);
   });
 
+  it('refuses tensors beyond the 2^24 elements float32 indexes exactly, before copying them', () => {
+    expect(() => gpu.fromFloat64(new Float64Array(2 ** 24 + 1), [2 ** 24 + 1])).toThrow(/more than the 2\^24/);
+    expect(T.MAX_GPU_TENSOR_SIZE).toBe(2 ** 24);
+  });
+
   it('handles empty tensors without calling a kernel', () => {
     const e = onGpu(T.zeros([0, 3]));
     expect(T.exp(e).shape).toEqual([0, 3]);

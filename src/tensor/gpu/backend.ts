@@ -69,6 +69,7 @@ export function gpuBackend(options: GpuBackendOptions = {}): GpuBackend {
     destroy: () => rt.destroy(),
 
     fromFloat64: (data, shape) => {
+      checkSize(shape, data.length);
       const out = allocateFloat32(data.length);
       out.set(data);
       return wrap(shape, out);
@@ -142,10 +143,13 @@ export function gpuBackend(options: GpuBackendOptions = {}): GpuBackend {
     avgPool2dAdjoint: (gy, g) => wrap([g.n, g.c, g.h, g.w], avgPool2dAdjoint(rt, storage(gy), g)),
   };
 
-  function wrap(shape: Shape, data: Float32Array): Tensor {
-    if (data.length > MAX_GPU_TENSOR_SIZE) {
-      fail(backend.name, `a tensor of shape ${fmt(shape)} has ${data.length} elements, more than the 2^24 this backend indexes exactly; use smaller chunks`);
+  function checkSize(shape: Shape, size: number): void {
+    if (size > MAX_GPU_TENSOR_SIZE) {
+      fail(backend.name, `a tensor of shape ${fmt(shape)} has ${size} elements, more than the 2^24 this backend indexes exactly; use smaller chunks`);
     }
+  }
+  function wrap(shape: Shape, data: Float32Array): Tensor {
+    checkSize(shape, data.length);
     return new Tensor(shape, data, backend);
   }
   function own(op: string, ...tensors: Tensor[]): void {

@@ -127,6 +127,13 @@ export class GpuRuntime {
 
   /** The compiled kernel for these settings and argument sizes, from the cache or new. */
   private kernel(name: string, source: string, settings: KernelSettings, args: readonly unknown[], asyncMode: boolean): CompiledKernel {
+    // Kernels index in float32: exact up to 2^24 (host-side buffers such as a padded input can
+    // outgrow the tensors they come from, so they are checked here too).
+    for (const a of args) {
+      if (typeof a !== 'number' && (a as ArrayLike<number>).length > 2 ** 24) fail('gpuBackend', `${name}: an argument of ${(a as ArrayLike<number>).length} elements exceeds the 2^24 that float32 indexes exactly; use smaller chunks`);
+    }
+    const cells = cellCount(settings.output) * (settings.components ?? 1);
+    if (cells > 2 ** 24) fail('gpuBackend', `${name}: a result of ${cells} values exceeds the 2^24 that float32 indexes exactly; use smaller chunks`);
     // gpu.js bakes the output size, the constants and the argument sizes into the compiled kernel.
     const sizes = args.map((a) => (typeof a === 'number' ? 's' : (a as ArrayLike<number>).length)).join(',');
     const key = `${asyncMode ? 'async:' : ''}${name}|${settings.output.join(',')}|${JSON.stringify(settings.constants ?? {})}|${settings.components ?? 1}|${sizes}`;
