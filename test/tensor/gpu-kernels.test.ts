@@ -248,5 +248,8 @@ describe('gpu.js backend', () => {
     expect(T.exp(e).shape).toEqual([0, 3]);
     expect(Array.from(T.sum(e, 0).data)).toEqual([0, 0, 0]);
     expect(T.matmul(e, onGpu(T.ones([3, 2]))).shape).toEqual([0, 2]);
+    expect(Array.from(T.matmul(onGpu(T.ones([2, 0])), onGpu(T.ones([0, 3]))).data)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(T.conv2d(onGpu(T.zeros([0, 2, 4, 4])), onGpu(T.ones([3, 2, 3, 3]))).shape).toEqual([0, 3, 2, 2]);
+    expect(T.maxPool2d(onGpu(T.zeros([0, 2, 4, 4])), { kernel: 2 }).shape).toEqual([0, 2, 2, 2]);
   });
 });

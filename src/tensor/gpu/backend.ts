@@ -24,20 +24,20 @@ import { conv2dInputGradPlan, conv2dPlan, conv2dWeightGradPlan, matmulPlan } fro
 import { binary, unary } from './elementwise.ts';
 import { avgPool2d, avgPool2dAdjoint, maxPool2dIndices } from './pool.ts';
 import { sumAxes } from './reduce.ts';
-import { GpuRuntime, type GpuMode } from './runtime.ts';
+import { GpuRuntime, MAX_INDEXED, type GpuMode, type KernelPlan } from './runtime.ts';
 
 export type { GpuMode } from './runtime.ts';
 export { GPU_MODES, availableMode } from './runtime.ts';
 
 /** 2^24: the largest tensor whose every index float32 represents exactly. */
-export const MAX_GPU_TENSOR_SIZE = 1 << 24;
+export const MAX_GPU_TENSOR_SIZE = MAX_INDEXED;
 
 export interface GpuBackend extends Backend {
   /** The gpu.js mode that runs the kernels ('webasm', 'headlessgl', …). */
   readonly mode: Exclude<GpuMode, 'auto'>;
   /** Names of kernels gpu.js ran in another mode than `mode` (it degrades unsupported features); empty when all ran as asked. */
   readonly fallbacks: readonly string[];
-  /** Frees the compiled kernels. */
+  /** Frees the compiled kernels and gpu.js's context; the backend and its tensors' ops cannot be used afterwards. */
   destroy(): void;
   /**
    * Explicitly asynchronous entry points: the same kernels and results, as promises. In the
@@ -105,44 +105,47 @@ export function gpuBackend(options: GpuBackendOptions = {}): GpuBackend {
     scatterAdd: (g, indices, outShape) => fromCpu(cpuBackend.scatterAdd(onCpu(g), indices, outShape)),
     concat: (parts, axis, outShape) => fromCpu(cpuBackend.concat(parts.map(onCpu), axis, outShape)),
 
-    matmul: (a, b, g) => {
-      if (g.batch * g.m * g.n === 0 || g.k === 0) return wrap(g.outShape, new Float32Array(g.batch * g.m * g.n));
-      return wrap(g.outShape, rt.execute(matmulPlan(storage(a), storage(b), g)));
-    },
-    conv2d: (x, w, g) => wrap([g.n, g.o, g.ho, g.wo], rt.execute(conv2dPlan(storage(x), storage(w), g))),
-    conv2dInputGrad: (gy, w, g) => wrap([g.n, g.c, g.h, g.w], rt.execute(conv2dInputGradPlan(storage(gy), storage(w), g))),
-    conv2dWeightGrad: (x, gy, g) => wrap([g.o, g.c, g.kh, g.kw], rt.execute(conv2dWeightGradPlan(storage(x), storage(gy), g))),
+    matmul: (a, b, g) => planned(g.outShape, g.k, () => matmulPlan(storage(a), storage(b), g)),
+    conv2d: (x, w, g) => planned([g.n, g.o, g.ho, g.wo], g.c * g.kh * g.kw, () => conv2dPlan(storage(x), storage(w), g)),
+    conv2dInputGrad: (gy, w, g) => planned([g.n, g.c, g.h, g.w], g.o * g.kh * g.kw, () => conv2dInputGradPlan(storage(gy), storage(w), g)),
+    conv2dWeightGrad: (x, gy, g) => planned([g.o, g.c, g.kh, g.kw], g.n * g.ho * g.wo, () => conv2dWeightGradPlan(storage(x), storage(gy), g)),
 
     threaded: {
       matmul: async (a, b, options = {}) => {
         const g = matmulGeometry(a.shape, b.shape, options);
         own('matmul', a, b);
-        if (g.batch * g.m * g.n === 0 || g.k === 0) return wrap(g.outShape, new Float32Array(g.batch * g.m * g.n));
-        return wrap(g.outShape, await rt.executeAsync(matmulPlan(storage(a), storage(b), g)));
+        return plannedAsync(g.outShape, g.k, () => matmulPlan(storage(a), storage(b), g));
       },
       conv2d: async (x, w, options = {}) => {
         const g = convGeometry(x.shape, w.shape, options);
         own('conv2d', x, w);
-        return wrap([g.n, g.o, g.ho, g.wo], await rt.executeAsync(conv2dPlan(storage(x), storage(w), g)));
+        return plannedAsync([g.n, g.o, g.ho, g.wo], g.c * g.kh * g.kw, () => conv2dPlan(storage(x), storage(w), g));
       },
       conv2dInputGrad: async (gy, w, xShape, options = {}) => {
         const g = convGeometry(xShape, w.shape, options);
         checkConvOutputShape('conv2dInputGrad', gy.shape, g);
         own('conv2dInputGrad', gy, w);
-        return wrap([g.n, g.c, g.h, g.w], await rt.executeAsync(conv2dInputGradPlan(storage(gy), storage(w), g)));
+        return plannedAsync([g.n, g.c, g.h, g.w], g.o * g.kh * g.kw, () => conv2dInputGradPlan(storage(gy), storage(w), g));
       },
       conv2dWeightGrad: async (x, gy, wShape, options = {}) => {
         const g = convGeometry(x.shape, wShape, options);
         checkConvOutputShape('conv2dWeightGrad', gy.shape, g);
         own('conv2dWeightGrad', x, gy);
-        return wrap([g.o, g.c, g.kh, g.kw], await rt.executeAsync(conv2dWeightGradPlan(storage(x), storage(gy), g)));
+        return plannedAsync([g.o, g.c, g.kh, g.kw], g.n * g.ho * g.wo, () => conv2dWeightGradPlan(storage(x), storage(gy), g));
       },
     },
-    maxPool2dIndices: (x, g) => maxPool2dIndices(rt, storage(x), g),
-    avgPool2d: (x, g) => wrap([g.n, g.c, g.ho, g.wo], avgPool2d(rt, storage(x), g)),
-    avgPool2dAdjoint: (gy, g) => wrap([g.n, g.c, g.h, g.w], avgPool2dAdjoint(rt, storage(gy), g)),
+    maxPool2dIndices: (x, g) => (g.n * g.c === 0 ? new Int32Array(0) : maxPool2dIndices(rt, storage(x), g)),
+    avgPool2d: (x, g) => wrap([g.n, g.c, g.ho, g.wo], g.n * g.c === 0 ? new Float32Array(0) : avgPool2d(rt, storage(x), g)),
+    avgPool2dAdjoint: (gy, g) => wrap([g.n, g.c, g.h, g.w], g.n * g.c === 0 ? new Float32Array(0) : avgPool2dAdjoint(rt, storage(gy), g)),
   };
 
+  /** The plan's result, or zeros without a kernel when the result is empty or sums over no terms. */
+  function planned(shape: Shape, terms: number, plan: () => KernelPlan): Tensor {
+    return wrap(shape, sizeOf(shape) === 0 || terms === 0 ? new Float32Array(sizeOf(shape)) : rt.execute(plan()));
+  }
+  async function plannedAsync(shape: Shape, terms: number, plan: () => KernelPlan): Promise<Tensor> {
+    return wrap(shape, sizeOf(shape) === 0 || terms === 0 ? new Float32Array(sizeOf(shape)) : await rt.executeAsync(plan()));
+  }
   function checkSize(shape: Shape, size: number): void {
     if (size > MAX_GPU_TENSOR_SIZE) {
       fail(backend.name, `a tensor of shape ${fmt(shape)} has ${size} elements, more than the 2^24 this backend indexes exactly; use smaller chunks`);

@@ -67,6 +67,9 @@ function supported(mode: Exclude<GpuMode, 'auto'>): boolean {
   }
 }
 
+/** 2^24: gpu.js indexes arrays in float32, which represents every integer up to here exactly. */
+export const MAX_INDEXED = 2 ** 24;
+
 /** At most this many compiled kernels are kept (each holds its own WebAssembly memory or program). */
 const MAX_KERNELS = 256;
 
@@ -130,10 +133,10 @@ export class GpuRuntime {
     // Kernels index in float32: exact up to 2^24 (host-side buffers such as a padded input can
     // outgrow the tensors they come from, so they are checked here too).
     for (const a of args) {
-      if (typeof a !== 'number' && (a as ArrayLike<number>).length > 2 ** 24) fail('gpuBackend', `${name}: an argument of ${(a as ArrayLike<number>).length} elements exceeds the 2^24 that float32 indexes exactly; use smaller chunks`);
+      if (typeof a !== 'number' && (a as ArrayLike<number>).length > MAX_INDEXED) fail('gpuBackend', `${name}: an argument of ${(a as ArrayLike<number>).length} elements exceeds the 2^24 that float32 indexes exactly; use smaller chunks`);
     }
     const cells = cellCount(settings.output) * (settings.components ?? 1);
-    if (cells > 2 ** 24) fail('gpuBackend', `${name}: a result of ${cells} values exceeds the 2^24 that float32 indexes exactly; use smaller chunks`);
+    if (cells > MAX_INDEXED) fail('gpuBackend', `${name}: a result of ${cells} values exceeds the 2^24 that float32 indexes exactly; use smaller chunks`);
     // gpu.js bakes the output size, the constants and the argument sizes into the compiled kernel.
     const sizes = args.map((a) => (typeof a === 'number' ? 's' : (a as ArrayLike<number>).length)).join(',');
     const key = `${asyncMode ? 'async:' : ''}${name}|${settings.output.join(',')}|${JSON.stringify(settings.constants ?? {})}|${settings.components ?? 1}|${sizes}`;
@@ -160,9 +163,11 @@ export class GpuRuntime {
     return kernel;
   }
 
+  /** Frees the kernels and gpu.js's context; the runtime cannot run kernels afterwards. */
   destroy(): void {
     for (const k of this.kernels.values()) k.destroy?.();
     this.kernels.clear();
+    (this.gpu as { destroy?: () => void }).destroy?.();
   }
 }
 
