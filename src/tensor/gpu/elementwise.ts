@@ -65,12 +65,13 @@ export function binary(
   const lead = Math.max(0, c.shape.length - 3);
   const grid = c.shape.slice(lead);
   while (grid.length < 3) grid.unshift(1);
-  const pick = (k: number) => {
+  // Operand k's strides over the grid (0 for the padding dimensions).
+  const gridStrides = (k: number) => {
     const s = c.strides[k].slice(lead);
     while (s.length < 3) s.unshift(0);
     return s;
   };
-  const [, sa, sb] = [0, 1, 2].map(pick);
+  const sa = gridStrides(1), sb = gridStrides(2);
   const leadShape = c.shape.slice(0, lead);
   const count = sizeOf(leadShape), cells = sizeOf(grid);
   for (let l = 0; l < count; l++) {

@@ -48,15 +48,6 @@ export interface KernelPlan {
 
 type CompiledKernel = ((...args: unknown[]) => unknown) & { destroy?: () => void; kernel?: KernelInstance };
 
-/** The mode 'auto' picks on this platform. */
-export function availableMode(): Exclude<GpuMode, 'auto'> {
-  if (GPU.isHeadlessGLSupported) return 'headlessgl';
-  if (GPU.isWebGL2Supported) return 'webgl2';
-  if (GPU.isWebGLSupported) return 'webgl';
-  if (GPU.isWebAssemblySupported) return 'webasm';
-  return 'cpu';
-}
-
 function supported(mode: Exclude<GpuMode, 'auto'>): boolean {
   switch (mode) {
     case 'headlessgl': return GPU.isHeadlessGLSupported;
@@ -65,6 +56,11 @@ function supported(mode: Exclude<GpuMode, 'auto'>): boolean {
     case 'webasm': return GPU.isWebAssemblySupported;
     case 'cpu': return true;
   }
+}
+
+/** The mode 'auto' picks on this platform: the first supported in GPU_MODES' order ('cpu' always is). */
+export function availableMode(): Exclude<GpuMode, 'auto'> {
+  return GPU_MODES.filter((m): m is Exclude<GpuMode, 'auto'> => m !== 'auto').find(supported)!;
 }
 
 /** 2^24: gpu.js indexes arrays in float32, which represents every integer up to here exactly. */
