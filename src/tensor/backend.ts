@@ -23,8 +23,10 @@ export interface Backend {
   binary(op: BinaryOp, a: Tensor, b: Tensor, outShape: Shape): Tensor;
   /** Sum over the flagged axes, kept as size-1 dimensions. */
   sumAxes(x: Tensor, reduced: readonly boolean[]): Tensor;
-  /** Flat index of the first maximum along `axis` for every other index (rank kept, axis → 1). */
+  /** Flat index of the first maximum along `axis` for every other index (rank kept, axis → 1), on the host. */
   argmaxIndices(x: Tensor, axis: number): Int32Array;
+  /** The maximum along `axis` (rank kept, axis → 1; the first maximum, NaN propagates), on the backend. */
+  maxAlong(x: Tensor, axis: number): Tensor;
 
   /** out[i] = x[offset + Σ_d i_d·strides_d] over `outShape`: permute, broadcast, slice. */
   stridedRead(x: Tensor, outShape: Shape, strides: readonly number[], offset: number): Tensor;
@@ -38,7 +40,12 @@ export interface Backend {
   conv2d(x: Tensor, w: Tensor, g: ConvGeometry): Tensor;
   conv2dInputGrad(gy: Tensor, w: Tensor, g: ConvGeometry): Tensor;
   conv2dWeightGrad(x: Tensor, gy: Tensor, g: ConvGeometry): Tensor;
+  /** Flat input index of each window's winner (its first maximum; padding is −∞), on the host. */
   maxPool2dIndices(x: Tensor, g: PoolGeometry): Int32Array;
+  /** t [n, c, h, w] read at the winners of x's windows → [n, c, ho, wo] (x itself for t = x: max pooling). */
+  maxPool2dSelect(x: Tensor, t: Tensor, g: PoolGeometry): Tensor;
+  /** The adjoint of maxPool2dSelect in t: gy [n, c, ho, wo] added up at the winners of x's windows → [n, c, h, w]. */
+  maxPool2dSelectAdjoint(x: Tensor, gy: Tensor, g: PoolGeometry): Tensor;
   avgPool2d(x: Tensor, g: PoolGeometry): Tensor;
   avgPool2dAdjoint(gy: Tensor, g: PoolGeometry): Tensor;
 }

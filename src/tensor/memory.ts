@@ -24,6 +24,8 @@ const allocated: Buffer[] = [];
 /** Free buffers by length, float64 and float32 apart. */
 const free = { f64: new Map<number, Float64Array[]>(), f32: new Map<number, Float32Array[]>() };
 let pooledBytes = 0;
+/** Releases of device memory (GL textures) made inside the current outermost scope. */
+const deviceReleases: (() => void)[] = [];
 
 function take<T extends Buffer>(pool: Map<number, T[]>, n: number, fresh: (n: number) => T): T {
   if (depth === 0 || n < MIN_POOLED) return fresh(n);
@@ -67,8 +69,20 @@ export function withScratchMemory<T>(body: () => T): T {
         pooledBytes += buffer.byteLength;
       }
       allocated.length = 0;
+      for (const release of deviceReleases.splice(0)) release();
     }
   }
+}
+
+/**
+ * Registers `release` (which frees device memory, e.g. a GL texture, that the garbage collector
+ * cannot see) to run when the outermost scratch scope ends, under the same contract as the
+ * scope's buffers. Returns false, registering nothing, outside any scope.
+ */
+export function releaseAtScopeEnd(release: () => void): boolean {
+  if (depth === 0) return false;
+  deviceReleases.push(release);
+  return true;
 }
 
 /** Runs body with plain allocation, even inside a scratch scope (for results that must outlive it). */

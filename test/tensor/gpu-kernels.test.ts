@@ -132,7 +132,7 @@ describe('gpu.js backend', () => {
 
   /** ulps of |y| each unary op may be off by in webasm and cpu (see the header). */
   const UNARY_ULPS: Record<UnaryOp, number> = {
-    neg: 0, exp: 1, log: 1, tanh: 1, sigmoid: 4, relu: 0, sqrt: 1, square: 1, abs: 0, sign: 0, step: 0,
+    neg: 0, exp: 1, log: 1, tanh: 1, sigmoid: 4, relu: 0, sqrt: 1, square: 1, abs: 0, sign: 0, step: 0, finiteOrZero: 0,
   };
   /**
    * The GL modes' bounds: GLSL ES 3.00 §4.5.1 allows exp (3 + 2|x|) ulps, log 3 ulps outside

@@ -28,6 +28,8 @@ export const cpuBackend: Backend = {
     return argmaxIndices(x.data, outer, x.shape[axis], inner);
   },
 
+  maxAlong: (x, axis) => wrap(x.shape.map((d, i) => (i === axis ? 1 : d)), gather(x.data, cpuBackend.argmaxIndices(x, axis))),
+
   stridedRead: (x, outShape, strides, offset) => wrap(outShape, stridedRead(x.data, outShape, strides, offset)),
   stridedWrite: (x, outShape, strides, offset) => wrap(outShape, stridedWrite(x.data, x.shape, sizeOf(outShape), strides, offset)),
   gather: (x, indices, outShape) => wrap(outShape, gather(x.data, indices)),
@@ -50,6 +52,8 @@ export const cpuBackend: Backend = {
   conv2dInputGrad: (gy, w, g) => wrap([g.n, g.c, g.h, g.w], conv2dInputGrad(gy.data, w.data, g)),
   conv2dWeightGrad: (x, gy, g) => wrap([g.o, g.c, g.kh, g.kw], conv2dWeightGrad(x.data, gy.data, g)),
   maxPool2dIndices: (x, g) => maxPool2dIndices(x.data, g),
+  maxPool2dSelect: (x, t, g) => wrap([g.n, g.c, g.ho, g.wo], gather(t.data, maxPool2dIndices(x.data, g))),
+  maxPool2dSelectAdjoint: (x, gy, g) => wrap([g.n, g.c, g.h, g.w], scatterAdd(gy.data, maxPool2dIndices(x.data, g), g.n * g.c * g.h * g.w)),
   avgPool2d: (x, g) => wrap([g.n, g.c, g.ho, g.wo], avgPool2d(x.data, g)),
   avgPool2dAdjoint: (gy, g) => wrap([g.n, g.c, g.h, g.w], avgPool2dAdjoint(gy.data, g)),
 };

@@ -7,7 +7,7 @@ import { sizeOf } from '../shape.ts';
 import { coalesce, contiguousStrides, forEachRow } from './strided.ts';
 import { allocate } from '../memory.ts';
 
-export type UnaryOp = 'neg' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu' | 'sqrt' | 'square' | 'abs' | 'sign' | 'step';
+export type UnaryOp = 'neg' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu' | 'sqrt' | 'square' | 'abs' | 'sign' | 'step' | 'finiteOrZero';
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'maximumWeight';
 
 export function unary(op: UnaryOp, x: Float64Array): Float64Array {
@@ -33,6 +33,8 @@ export function unary(op: UnaryOp, x: Float64Array): Float64Array {
     case 'sign': for (let i = 0; i < n; i++) { const v = x[i]; y[i] = v > 0 ? 1 : v < 0 ? -1 : 0; } break;
     // step(x) = 1 if x > 0 else 0: the derivative of relu, with relu'(0) = 0 as in PyTorch.
     case 'step': for (let i = 0; i < n; i++) y[i] = x[i] > 0 ? 1 : 0; break;
+    // v where finite, else 0 (the shift of a stable logsumexp over an all −∞ fibre).
+    case 'finiteOrZero': for (let i = 0; i < n; i++) y[i] = Number.isFinite(x[i]) ? x[i] : 0; break;
   }
   return y;
 }

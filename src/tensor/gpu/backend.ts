@@ -2,14 +2,16 @@
  * The gpu.js backend: float32 tensors, the hot kernels (matmul, conv2d and its adjoints,
  * pooling, elementwise maps, sums) as gpu.js kernels, in the mode chosen by runtime.ts.
  *
- * A tensor's storage is the Float32Array its kernel produced, which the next kernel takes
- * as its argument: in the webasm and cpu modes that is the kernels' own memory model (there
- * is no device memory to keep data in); in the GL modes each kernel's result is read back
- * (textures are not kept between kernels yet: see the README).
+ * A tensor's storage is a GpuArray (storage.ts): in the GL modes the texture its kernel
+ * produced, which the next kernel reads on the device — data comes to the host only when
+ * read (`Tensor.data`, `item()`) or when an op's answer is host data by definition (argmax
+ * and max-pooling indices); in the webasm and cpu modes the Float32Array the kernel produced,
+ * which the next kernel takes as its argument (there is no device memory to keep data in).
  *
- * Data movement (permute/broadcast/slice reads and their adjoints, gather, scatter-add,
- * concat) and argmax do no arithmetic: they run the CPU backend's loops on a float64 copy and
- * round back to float32, which is exact (every value is a float32 already).
+ * Every op is kernels: elementwise maps, sums, pooling (max pooling's derivatives recompute
+ * the winners), data movement through index maps (movement.ts), and matmul/conv — the
+ * blocked kernels with host-side packing (correlate.ts) in webasm and cpu, the direct kernels
+ * (direct.ts) in the GL modes.
  *
  * Limits: tensors of at most 2^24 elements (gpu.js indexes in float32, exact up to there).
  */
@@ -21,9 +23,12 @@ import { broadcastStrides, sizeOf, stridesOf, type Shape } from '../shape.ts';
 import { allocate, allocateFloat32 } from '../memory.ts';
 import { Tensor } from '../tensor.ts';
 import { conv2dInputGradPlan, conv2dPlan, conv2dWeightGradPlan, matmulPlan } from './correlate.ts';
+import * as directKernels from './direct.ts';
 import { binary, unary } from './elementwise.ts';
-import { avgPool2d, avgPool2dAdjoint, maxPool2dIndices } from './pool.ts';
-import { sumAxes } from './reduce.ts';
+import { concat, gather, scatterAdd, stridedRead, stridedWrite } from './movement.ts';
+import { avgPool2d, avgPool2dAdjoint, maxPool2dIndices, maxPool2dSelect, maxPool2dSelectAdjoint } from './pool.ts';
+import { maxAlong, sumAxes } from './reduce.ts';
+import { GpuArray } from './storage.ts';
 import { GpuRuntime, MAX_INDEXED, type GpuMode, type KernelPlan } from './runtime.ts';
 
 export type { GpuMode } from './runtime.ts';
@@ -37,6 +42,10 @@ export interface GpuBackend extends Backend {
   readonly mode: Exclude<GpuMode, 'auto'>;
   /** Names of kernels gpu.js ran in another mode than `mode` (it degrades unsupported features); empty when all ran as asked. */
   readonly fallbacks: readonly string[];
+  /** Which matmul/conv kernels run: 'blocked' (host-side packing; webasm, cpu) or 'direct' (no host step; the GL modes). */
+  readonly kernels: 'blocked' | 'direct';
+  /** Host→device uploads and device→host read-backs so far (GL modes; both stay 0 in webasm and cpu). */
+  readonly transfers: { readonly uploads: number; readonly readbacks: number };
   /** Frees the compiled kernels and gpu.js's context; the backend and its tensors' ops cannot be used afterwards. */
   destroy(): void;
   /**
@@ -55,14 +64,24 @@ export interface GpuBackend extends Backend {
 export interface GpuBackendOptions {
   /** gpu.js mode; 'auto' (default) takes headlessgl, webgl2, webgl, webasm, cpu — the first that works. */
   mode?: GpuMode;
+  /**
+   * matmul/conv kernels: 'direct' (default in the GL modes, where results stay on the device)
+   * or 'blocked' (default otherwise, faster in webasm). Either runs in any mode.
+   */
+  kernels?: 'blocked' | 'direct';
 }
 
 /** A new gpu.js backend (float32). The CPU backend stays the default; pass this one to `curvature.problem({ backend })`, `toBackend`, … */
 export function gpuBackend(options: GpuBackendOptions = {}): GpuBackend {
   const rt = new GpuRuntime(options.mode ?? 'auto');
+  const kernels = options.kernels ?? (rt.resident ? 'direct' : 'blocked');
+  if (kernels !== 'direct' && kernels !== 'blocked') fail('gpuBackend', `kernels must be 'direct' or 'blocked', given ${JSON.stringify(kernels)}`);
+  const direct = kernels === 'direct';
   const backend: GpuBackend = {
     name: `gpu.js/${rt.mode}`,
     mode: rt.mode,
+    kernels,
+    transfers: rt.transfers,
     get fallbacks() {
       return rt.fallbacks;
     },
@@ -72,23 +91,22 @@ export function gpuBackend(options: GpuBackendOptions = {}): GpuBackend {
       checkSize(shape, data.length);
       const out = allocateFloat32(data.length);
       out.set(data);
-      return wrap(shape, out);
+      return wrap(shape, GpuArray.fromHost(out));
     },
     read: (t) => {
       const out = allocate(t.size);
-      out.set(storage(t));
+      out.set(host(t));
       return out;
     },
 
-    unary: (op, x) => wrap(x.shape, x.size === 0 ? new Float32Array(0) : unary(rt, op, storage(x))),
+    unary: (op, x) => wrap(x.shape, x.size === 0 ? empty(0) : unary(rt, op, storage(x))),
     binary: (op, a, b, outShape) => {
-      if (sizeOf(outShape) === 0) return wrap(outShape, new Float32Array(0));
+      if (sizeOf(outShape) === 0) return wrap(outShape, empty(0));
       return wrap(outShape, binary(rt, op, storage(a), broadcastStrides(op, a.shape, outShape), storage(b), broadcastStrides(op, b.shape, outShape), outShape));
     },
     sumAxes: (x, reduced) => {
       const outShape = x.shape.map((d, i) => (reduced[i] ? 1 : d));
-      if (sizeOf(outShape) === 0) return wrap(outShape, new Float32Array(0));
-      if (x.size === 0) return wrap(outShape, new Float32Array(sizeOf(outShape)));
+      if (sizeOf(outShape) === 0 || x.size === 0) return wrap(outShape, empty(sizeOf(outShape)));
       const direct = sumAxes(rt, storage(x), x.shape, reduced);
       if (direct !== null) return wrap(outShape, direct);
       // Move the reduced axes last (a permute), then sum the trailing block.
@@ -98,69 +116,89 @@ export function gpuBackend(options: GpuBackendOptions = {}): GpuBackend {
       return wrap(outShape, sumAxes(rt, storage(moved), moved.shape, order.map((i) => reduced[i]))!);
     },
     argmaxIndices: (x, axis) => cpuBackend.argmaxIndices(onCpu(x), axis),
+    maxAlong: (x, axis) => {
+      const outShape = x.shape.map((d, i) => (i === axis ? 1 : d));
+      if (sizeOf(outShape) === 0) return wrap(outShape, empty(0));
+      return wrap(outShape, maxAlong(rt, storage(x), sizeOf(x.shape.slice(0, axis)), x.shape[axis], sizeOf(x.shape.slice(axis + 1))));
+    },
 
-    stridedRead: (x, outShape, strides, offset) => fromCpu(cpuBackend.stridedRead(onCpu(x), outShape, strides, offset)),
-    stridedWrite: (x, outShape, strides, offset) => fromCpu(cpuBackend.stridedWrite(onCpu(x), outShape, strides, offset)),
-    gather: (x, indices, outShape) => fromCpu(cpuBackend.gather(onCpu(x), indices, outShape)),
-    scatterAdd: (g, indices, outShape) => fromCpu(cpuBackend.scatterAdd(onCpu(g), indices, outShape)),
-    concat: (parts, axis, outShape) => fromCpu(cpuBackend.concat(parts.map(onCpu), axis, outShape)),
+    stridedRead: (x, outShape, strides, offset) =>
+      wrap(outShape, sizeOf(outShape) === 0 ? empty(0) : stridedRead(rt, storage(x), x.size, outShape, strides, offset)),
+    stridedWrite: (x, outShape, strides, offset) =>
+      wrap(outShape, x.size === 0 ? empty(sizeOf(outShape)) : stridedWrite(rt, storage(x), x.shape, sizeOf(outShape), strides, offset)),
+    gather: (x, indices, outShape) => wrap(outShape, indices.length === 0 ? empty(0) : gather(rt, storage(x), Float32Array.from(indices))),
+    scatterAdd: (g, indices, outShape) =>
+      wrap(outShape, indices.length === 0 || sizeOf(outShape) === 0 ? empty(sizeOf(outShape)) : scatterAdd(rt, storage(g), indices, sizeOf(outShape))),
+    concat: (parts, axis, outShape) => {
+      if (sizeOf(outShape) === 0) return wrap(outShape, empty(0));
+      return wrap(outShape, concat(rt, parts.map(storage), parts.map((p) => p.shape[axis]), sizeOf(outShape.slice(0, axis)), sizeOf(outShape.slice(axis + 1))));
+    },
 
-    matmul: (a, b, g) => planned(g.outShape, g.k, () => matmulPlan(storage(a), storage(b), g)),
-    conv2d: (x, w, g) => planned([g.n, g.o, g.ho, g.wo], g.c * g.kh * g.kw, () => conv2dPlan(storage(x), storage(w), g)),
-    conv2dInputGrad: (gy, w, g) => planned([g.n, g.c, g.h, g.w], g.o * g.kh * g.kw, () => conv2dInputGradPlan(storage(gy), storage(w), g)),
-    conv2dWeightGrad: (x, gy, g) => planned([g.o, g.c, g.kh, g.kw], g.n * g.ho * g.wo, () => conv2dWeightGradPlan(storage(x), storage(gy), g)),
+    matmul: (a, b, g) => structured(g.outShape, g.k, () => directKernels.matmul(rt, storage(a), storage(b), g), () => matmulPlan(host(a), host(b), g)),
+    conv2d: (x, w, g) => structured([g.n, g.o, g.ho, g.wo], g.c * g.kh * g.kw, () => directKernels.conv2d(rt, storage(x), storage(w), g), () => conv2dPlan(host(x), host(w), g)),
+    conv2dInputGrad: (gy, w, g) => structured([g.n, g.c, g.h, g.w], g.o * g.kh * g.kw, () => directKernels.conv2dInputGrad(rt, storage(gy), storage(w), g), () => conv2dInputGradPlan(host(gy), host(w), g)),
+    conv2dWeightGrad: (x, gy, g) => structured([g.o, g.c, g.kh, g.kw], g.n * g.ho * g.wo, () => directKernels.conv2dWeightGrad(rt, storage(x), storage(gy), g), () => conv2dWeightGradPlan(host(x), host(gy), g)),
 
     threaded: {
       matmul: async (a, b, options = {}) => {
         const g = matmulGeometry(a.shape, b.shape, options);
         own('matmul', a, b);
-        return plannedAsync(g.outShape, g.k, () => matmulPlan(storage(a), storage(b), g));
+        return plannedAsync(g.outShape, g.k, () => matmulPlan(host(a), host(b), g));
       },
       conv2d: async (x, w, options = {}) => {
         const g = convGeometry(x.shape, w.shape, options);
         own('conv2d', x, w);
-        return plannedAsync([g.n, g.o, g.ho, g.wo], g.c * g.kh * g.kw, () => conv2dPlan(storage(x), storage(w), g));
+        return plannedAsync([g.n, g.o, g.ho, g.wo], g.c * g.kh * g.kw, () => conv2dPlan(host(x), host(w), g));
       },
       conv2dInputGrad: async (gy, w, xShape, options = {}) => {
         const g = convGeometry(xShape, w.shape, options);
         checkConvOutputShape('conv2dInputGrad', gy.shape, g);
         own('conv2dInputGrad', gy, w);
-        return plannedAsync([g.n, g.c, g.h, g.w], g.o * g.kh * g.kw, () => conv2dInputGradPlan(storage(gy), storage(w), g));
+        return plannedAsync([g.n, g.c, g.h, g.w], g.o * g.kh * g.kw, () => conv2dInputGradPlan(host(gy), host(w), g));
       },
       conv2dWeightGrad: async (x, gy, wShape, options = {}) => {
         const g = convGeometry(x.shape, wShape, options);
         checkConvOutputShape('conv2dWeightGrad', gy.shape, g);
         own('conv2dWeightGrad', x, gy);
-        return plannedAsync([g.o, g.c, g.kh, g.kw], g.n * g.ho * g.wo, () => conv2dWeightGradPlan(storage(x), storage(gy), g));
+        return plannedAsync([g.o, g.c, g.kh, g.kw], g.n * g.ho * g.wo, () => conv2dWeightGradPlan(host(x), host(gy), g));
       },
     },
     maxPool2dIndices: (x, g) => (g.n * g.c === 0 ? new Int32Array(0) : maxPool2dIndices(rt, storage(x), g)),
-    avgPool2d: (x, g) => wrap([g.n, g.c, g.ho, g.wo], g.n * g.c === 0 ? new Float32Array(0) : avgPool2d(rt, storage(x), g)),
-    avgPool2dAdjoint: (gy, g) => wrap([g.n, g.c, g.h, g.w], g.n * g.c === 0 ? new Float32Array(0) : avgPool2dAdjoint(rt, storage(gy), g)),
+    maxPool2dSelect: (x, t, g) => wrap([g.n, g.c, g.ho, g.wo], g.n * g.c === 0 ? empty(0) : maxPool2dSelect(rt, storage(x), storage(t), g)),
+    maxPool2dSelectAdjoint: (x, gy, g) => wrap([g.n, g.c, g.h, g.w], g.n * g.c === 0 ? empty(0) : maxPool2dSelectAdjoint(rt, storage(x), storage(gy), g)),
+    avgPool2d: (x, g) => wrap([g.n, g.c, g.ho, g.wo], g.n * g.c === 0 ? empty(0) : avgPool2d(rt, storage(x), g)),
+    avgPool2dAdjoint: (gy, g) => wrap([g.n, g.c, g.h, g.w], g.n * g.c === 0 ? empty(0) : avgPool2dAdjoint(rt, storage(gy), g)),
   };
 
-  /** The plan's result, or zeros without a kernel when the result is empty or sums over no terms. */
-  function planned(shape: Shape, terms: number, plan: () => KernelPlan): Tensor {
-    return wrap(shape, sizeOf(shape) === 0 || terms === 0 ? new Float32Array(sizeOf(shape)) : rt.execute(plan()));
+  /**
+   * A matmul/conv result: zeros without a kernel when it is empty or sums over no terms, else
+   * the direct kernel or the blocked plan, as this backend runs them.
+   */
+  function structured(shape: Shape, terms: number, directKernel: () => GpuArray, plan: () => KernelPlan): Tensor {
+    if (sizeOf(shape) === 0 || terms === 0) return wrap(shape, empty(sizeOf(shape)));
+    return wrap(shape, direct ? directKernel() : GpuArray.fromHost(rt.execute(plan())));
   }
   async function plannedAsync(shape: Shape, terms: number, plan: () => KernelPlan): Promise<Tensor> {
-    return wrap(shape, sizeOf(shape) === 0 || terms === 0 ? new Float32Array(sizeOf(shape)) : await rt.executeAsync(plan()));
+    return wrap(shape, GpuArray.fromHost(sizeOf(shape) === 0 || terms === 0 ? new Float32Array(sizeOf(shape)) : await rt.executeAsync(plan())));
   }
   function checkSize(shape: Shape, size: number): void {
     if (size > MAX_GPU_TENSOR_SIZE) {
       fail(backend.name, `a tensor of shape ${fmt(shape)} has ${size} elements, more than the 2^24 this backend indexes exactly; use smaller chunks`);
     }
   }
-  function wrap(shape: Shape, data: Float32Array): Tensor {
+  function wrap(shape: Shape, data: GpuArray): Tensor {
     checkSize(shape, data.length);
     return new Tensor(shape, data, backend);
   }
   function own(op: string, ...tensors: Tensor[]): void {
     for (const t of tensors) if (t.backend !== backend) fail(`${backend.name} ${op}`, `operands must live on this backend, given one on ${t.backend.name} (toBackend moves it)`);
   }
+  /** The tensor's elements on the host (a read-back in the GL modes). */
+  const host = (t: Tensor): Float32Array => rt.host(storage(t));
   const onCpu = (t: Tensor): Tensor => cpuBackend.fromFloat64(backend.read(t), t.shape);
-  const fromCpu = (t: Tensor): Tensor => backend.fromFloat64(t.data, t.shape);
   return backend;
 }
 
-const storage = (t: Tensor): Float32Array => t.storage as Float32Array;
+const storage = (t: Tensor): GpuArray => t.storage as GpuArray;
+/** Zeros of length n on the host (uploaded if a GL kernel reads them). */
+const empty = (n: number): GpuArray => GpuArray.fromHost(allocateFloat32(n));

@@ -3,16 +3,17 @@
  * same formula as the CPU loop in ../cpu/elementwise.ts (the same case split for sigmoid,
  * NaN passing through relu and maximum, ties of maximumWeight at ½).
  *
- * Broadcasting: the output is coalesced to at most 3 dimensions (../cpu/strided.ts) and the
- * kernel's grid is that shape, so every thread finds its operands with 3 strides per operand
- * and no integer division. Shapes that do not coalesce to 3 dimensions are handled slice by
- * slice over the leading dimensions.
+ * Broadcasting: the output is coalesced (../cpu/strided.ts); the kernel's grid is its last two
+ * dimensions by the product of the others ("planes"), with each operand's offset per plane
+ * given as an array, so every thread finds its operands with 2 strides and one offset per
+ * operand and no integer division.
  */
 import { allocateFloat32 } from '../memory.ts';
 import type { BinaryOp, UnaryOp } from '../backend.ts';
 import { sizeOf, stridesOf, type Shape } from '../shape.ts';
-import { coalesce } from '../cpu/strided.ts';
+import { coalesce, type Coalesced } from '../cpu/strided.ts';
 import type { GpuRuntime } from './runtime.ts';
+import type { GpuArray } from './storage.ts';
 
 /** y = φ(v) with v = x[i]. */
 const UNARY: Record<UnaryOp, string> = {
@@ -28,6 +29,8 @@ const UNARY: Record<UnaryOp, string> = {
   abs: 'Math.abs(v)',
   sign: '(v > 0 ? 1 : (v < 0 ? -1 : 0))',
   step: '(v > 0 ? 1 : 0)',
+  // 3.4028234e38 rounds to float32's largest finite value: ±∞ and NaN (every comparison false) give 0.
+  finiteOrZero: '(Math.abs(v) <= 3.4028234e38 ? v : 0)',
 };
 
 /** out = a ∘ b. */
@@ -41,52 +44,50 @@ const BINARY: Record<BinaryOp, string> = {
   maximumWeight: '(a > b ? 1 : (a === b ? 0.5 : 0))',
 };
 
-export function unary(rt: GpuRuntime, op: UnaryOp, x: Float32Array): Float32Array {
+export function unary(rt: GpuRuntime, op: UnaryOp, x: GpuArray): GpuArray {
   const source = `function (x) { const v = x[this.thread.x]; return ${UNARY[op]}; }`;
   return rt.run(`unary:${op}`, source, { output: [x.length] }, [x]);
 }
 
-const BINARY_SOURCE = (op: BinaryOp): string => `function (x, y, xOffset, yOffset) {
-  const a = x[xOffset + this.thread.z * this.constants.a2 + this.thread.y * this.constants.a1 + this.thread.x * this.constants.a0];
-  const b = y[yOffset + this.thread.z * this.constants.b2 + this.thread.y * this.constants.b1 + this.thread.x * this.constants.b0];
+const BINARY_SOURCE = (op: BinaryOp): string => `function (x, y, xPlanes, yPlanes) {
+  const a = x[xPlanes[this.thread.z] + this.thread.y * this.constants.a1 + this.thread.x * this.constants.a0];
+  const b = y[yPlanes[this.thread.z] + this.thread.y * this.constants.b1 + this.thread.x * this.constants.b0];
   return ${BINARY[op]};
 }`;
 
 /** out = a ∘ b broadcast to outShape; aStrides/bStrides index each operand by the output's multi-index. */
 export function binary(
   rt: GpuRuntime, op: BinaryOp,
-  a: Float32Array, aStrides: readonly number[],
-  b: Float32Array, bStrides: readonly number[],
+  a: GpuArray, aStrides: readonly number[],
+  b: GpuArray, bStrides: readonly number[],
   outShape: Shape,
-): Float32Array {
-  const out = allocateFloat32(sizeOf(outShape));
+): GpuArray {
   const c = coalesce(outShape, [stridesOf(outShape), aStrides, bStrides]);
-  // Leading dimensions beyond 3 are looped here; the kernel takes the last 3.
-  const lead = Math.max(0, c.shape.length - 3);
-  const grid = c.shape.slice(lead);
-  while (grid.length < 3) grid.unshift(1);
-  // Operand k's strides over the grid (0 for the padding dimensions).
-  const gridStrides = (k: number) => {
-    const s = c.strides[k].slice(lead);
-    while (s.length < 3) s.unshift(0);
-    return s;
-  };
-  const sa = gridStrides(1), sb = gridStrides(2);
-  const leadShape = c.shape.slice(0, lead);
-  const count = sizeOf(leadShape), cells = sizeOf(grid);
-  for (let l = 0; l < count; l++) {
-    let rem = l, aOff = 0, bOff = 0;
-    for (let d = lead - 1; d >= 0; d--) {
-      const i = rem % leadShape[d];
-      rem = (rem - i) / leadShape[d];
-      aOff += i * c.strides[1][d];
-      bOff += i * c.strides[2][d];
+  // The last two coalesced dimensions are the grid's x and y; all the others are its z, with
+  // each operand's offset per z computed here (no division in the kernel).
+  const rank = c.shape.length;
+  const [width, height] = [c.shape[rank - 1], rank > 1 ? c.shape[rank - 2] : 1];
+  const inner = (k: number) => [c.strides[k][rank - 1], rank > 1 ? c.strides[k][rank - 2] : 0];
+  const planes = sizeOf(c.shape.slice(0, Math.max(0, rank - 2)));
+  const [a0, a1] = inner(1), [b0, b1] = inner(2);
+  return rt.run(`binary:${op}`, BINARY_SOURCE(op), {
+    output: [width, height, planes],
+    constants: { a0, a1, b0, b1 },
+  }, [a, b, planeOffsets(c, 1), planeOffsets(c, 2)]);
+}
+
+/** Operand k's offset of every plane (multi-index over all but the last two coalesced dimensions), row-major. */
+export function planeOffsets(c: Coalesced, k: number): Float32Array {
+  const outer = c.shape.slice(0, Math.max(0, c.shape.length - 2));
+  const offsets = allocateFloat32(Math.max(1, sizeOf(outer)));
+  for (let p = 0; p < offsets.length; p++) {
+    let rem = p, offset = 0;
+    for (let d = outer.length - 1; d >= 0; d--) {
+      const i = rem % outer[d];
+      rem = (rem - i) / outer[d];
+      offset += i * c.strides[k][d];
     }
-    const result = rt.run(`binary:${op}`, BINARY_SOURCE(op), {
-      output: [grid[2], grid[1], grid[0]],
-      constants: { a0: sa[2], a1: sa[1], a2: sa[0], b0: sb[2], b1: sb[1], b2: sb[0] },
-    }, [a, b, aOff, bOff]);
-    out.set(result, l * cells);
+    offsets[p] = offset;
   }
-  return out;
+  return offsets;
 }

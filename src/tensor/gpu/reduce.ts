@@ -8,6 +8,7 @@
 import { stridesOf, type Shape } from '../shape.ts';
 import { coalesce } from '../cpu/strided.ts';
 import type { GpuRuntime } from './runtime.ts';
+import type { GpuArray } from './storage.ts';
 
 const SUM = `function (x) {
   const base = this.thread.z * this.constants.k2 + this.thread.y * this.constants.k1 + this.thread.x * this.constants.k0;
@@ -24,7 +25,7 @@ const SUM = `function (x) {
 }`;
 
 /** Σ over the flagged axes (kept as size 1) in row-major order of the kept axes, or null (see above). */
-export function sumAxes(rt: GpuRuntime, x: Float32Array, shape: Shape, reduced: readonly boolean[]): Float32Array | null {
+export function sumAxes(rt: GpuRuntime, x: GpuArray, shape: Shape, reduced: readonly boolean[]): GpuArray | null {
   const outStrides = stridesOf(shape.map((d, i) => (reduced[i] ? 1 : d))).map((s, i) => (reduced[i] ? 0 : s));
   const c = coalesce(shape, [stridesOf(shape), outStrides]);
   const kept: [number, number][] = [], summed: [number, number][] = [];
@@ -40,4 +41,20 @@ export function sumAxes(rt: GpuRuntime, x: Float32Array, shape: Shape, reduced: 
       n0: summed[2][0], n1: summed[1][0], n2: summed[0][0], r0: summed[2][1], r1: summed[1][1], r2: summed[0][1],
     },
   }, [x]);
+}
+
+/** The first maximum along the middle axis of x viewed as [outer, length, inner] (NaN wins), as the CPU's argmax. */
+const MAX_ALONG = `function (x) {
+  let at = this.thread.y * this.constants.length * this.constants.inner + this.thread.x;
+  let best = x[at];
+  for (let t = 1; t < this.constants.length; t++) {
+    at += this.constants.inner;
+    const v = x[at];
+    if (v > best || (v !== v && best === best)) { best = v; }
+  }
+  return best;
+}`;
+
+export function maxAlong(rt: GpuRuntime, x: GpuArray, outer: number, length: number, inner: number): GpuArray {
+  return rt.run('maxAlong', MAX_ALONG, { output: [inner, outer], constants: { length, inner } }, [x]);
 }

@@ -15,7 +15,8 @@
  */
 import { GPU } from 'gpu.js';
 import { fail } from '../errors.ts';
-import { withoutScratchMemory } from '../memory.ts';
+import { allocateFloat32, withoutScratchMemory } from '../memory.ts';
+import { GpuArray, type DeviceTexture } from './storage.ts';
 
 export type GpuMode = 'auto' | 'headlessgl' | 'webgl2' | 'webgl' | 'webasm' | 'cpu';
 export const GPU_MODES: readonly GpuMode[] = ['auto', 'headlessgl', 'webgl2', 'webgl', 'webasm', 'cpu'];
@@ -32,12 +33,15 @@ interface KernelInstance {
   constructor: { mode?: string };
   _shapeOutput?: (data: Float32Array, output: number[], components: number) => unknown;
 }
+/** A kernel argument: an array of the backend, a host array (uploaded by gpu.js per call) or a number. */
+export type KernelArgument = GpuArray | Float32Array | number;
+
 /** One kernel launch: a kernel function as text, its settings and its arguments. */
 export interface KernelCall {
   name: string;
   source: string;
   settings: KernelSettings;
-  args: readonly unknown[];
+  args: readonly KernelArgument[];
 }
 
 /** An op as kernel launches (inputs prepared) and the host step that assembles their results. */
@@ -71,6 +75,10 @@ const MAX_KERNELS = 256;
 
 export class GpuRuntime {
   readonly mode: Exclude<GpuMode, 'auto'>;
+  /** Whether kernel results stay on the device (the GL modes: textures) instead of coming back as arrays. */
+  readonly resident: boolean;
+  /** Host→device uploads and device→host read-backs so far (both stay 0 outside the GL modes). */
+  readonly transfers = { uploads: 0, readbacks: 0 };
   /** Kernels gpu.js ran in its 'cpu' mode instead of the one asked (it degrades unsupported features). */
   readonly fallbacks: string[] = [];
   private readonly gpu: InstanceType<typeof GPU>;
@@ -83,24 +91,40 @@ export class GpuRuntime {
       fail('gpuBackend', `gpu.js mode '${chosen}' is not available here${chosen === 'headlessgl' ? ' (the optional `gl` package is not built; see the README)' : ''}; available: '${availableMode()}'`);
     }
     this.mode = chosen;
+    this.resident = chosen === 'headlessgl' || chosen === 'webgl2' || chosen === 'webgl';
     this.gpu = new GPU({ mode: chosen });
   }
 
   /**
-   * Runs the kernel `source` (a gpu.js kernel function as text) with the given settings on
-   * `args`, and returns the cells as one row-major Float32Array (component-minor for
-   * W-component kernels: cell i's components at W·i … W·i + W − 1).
+   * Runs the kernel `source` (a gpu.js kernel function as text, one number per cell) with the
+   * given settings on `args`; the result stays on the device in the GL modes (a texture the
+   * next kernel reads directly) and is the kernel's Float32Array otherwise.
    */
-  run(name: string, source: string, settings: KernelSettings, args: readonly unknown[]): Float32Array {
-    const kernel = this.kernel(name, source, settings, args, false);
-    const result = kernel(...args);
+  run(name: string, source: string, settings: KernelSettings, args: readonly KernelArgument[]): GpuArray {
+    if ((settings.components ?? 1) !== 1) fail('gpuBackend', `internal: ${name} returns ${settings.components} numbers per cell; use runOnHost`);
+    const cells = cellCount(settings.output);
+    const values = args.map((a) => this.argument(a));
+    const kernel = this.kernel(name, source, settings, values, { asyncMode: false, pipeline: this.resident });
+    const result = kernel(...values);
+    this.checkMode(kernel, name);
+    return this.resident ? GpuArray.fromTexture(result as DeviceTexture, cells) : GpuArray.fromHost(flatten(result, cells));
+  }
+
+  /**
+   * Runs a kernel and returns its cells on the host as one row-major Float32Array
+   * (component-minor for W-component kernels: cell i's components at W·i … W·i + W − 1).
+   */
+  runOnHost(name: string, source: string, settings: KernelSettings, args: readonly KernelArgument[]): Float32Array {
+    const values = args.map((a) => this.argument(a));
+    const kernel = this.kernel(name, source, settings, values, { asyncMode: false, pipeline: false });
+    const result = kernel(...values);
     this.checkMode(kernel, name);
     return flatten(result, cellCount(settings.output) * (settings.components ?? 1));
   }
 
-  /** Runs a plan's calls one after another (synchronous, single-threaded). */
+  /** Runs a plan's calls one after another (synchronous, single-threaded); the result is on the host. */
   execute(plan: KernelPlan): Float32Array {
-    return plan.finish(plan.calls.map((c) => this.run(c.name, c.source, c.settings, c.args)));
+    return plan.finish(plan.calls.map((c) => this.runOnHost(c.name, c.source, c.settings, c.args)));
   }
 
   /**
@@ -110,12 +134,39 @@ export class GpuRuntime {
    */
   async executeAsync(plan: KernelPlan): Promise<Float32Array> {
     const results = await Promise.all(plan.calls.map(async (c) => {
-      const kernel = this.kernel(c.name, c.source, c.settings, c.args, true);
-      const result = await (kernel(...c.args) as Promise<unknown>);
+      const values = c.args.map((a) => this.argument(a));
+      const kernel = this.kernel(c.name, c.source, c.settings, values, { asyncMode: true, pipeline: false });
+      const result = await (kernel(...values) as Promise<unknown>);
       this.checkMode(kernel, c.name);
       return flatten(result, cellCount(c.settings.output) * (c.settings.components ?? 1));
     }));
     return withoutScratchMemory(() => plan.finish(results));
+  }
+
+  /** The elements of an array on the host (a read-back in the GL modes, counted, done once per array). */
+  host(a: GpuArray): Float32Array {
+    return a.host((texture, length) => {
+      const raw = texture.renderValues();
+      if (raw === null) fail('gpuBackend', 'internal: reading a deleted texture');
+      this.transfers.readbacks++;
+      const out = allocateFloat32(length);
+      out.set(raw.subarray(0, length));
+      return out;
+    });
+  }
+
+  /** A kernel argument as gpu.js takes it: device arrays as their texture (uploaded once), the rest as given. */
+  private argument(a: KernelArgument): unknown {
+    if (!(a instanceof GpuArray)) return a;
+    if (!this.resident) return this.host(a);
+    if (a.texture === null) {
+      // The host copy moves to the device once, by an identity kernel whose result is kept.
+      const data = this.host(a);
+      const kernel = this.kernel('upload', UPLOAD, { output: [data.length] }, [data], { asyncMode: false, pipeline: true });
+      a.attachTexture(kernel(data) as DeviceTexture);
+      this.transfers.uploads++;
+    }
+    return a.texture;
   }
 
   /** gpu.js degrades a kernel it cannot build in the asked mode to its 'cpu' kernel; record that. */
@@ -125,17 +176,17 @@ export class GpuRuntime {
   }
 
   /** The compiled kernel for these settings and argument sizes, from the cache or new. */
-  private kernel(name: string, source: string, settings: KernelSettings, args: readonly unknown[], asyncMode: boolean): CompiledKernel {
+  private kernel(name: string, source: string, settings: KernelSettings, args: readonly unknown[], options: { asyncMode: boolean; pipeline: boolean }): CompiledKernel {
     // Kernels index in float32: exact up to 2^24 (host-side buffers such as a padded input can
     // outgrow the tensors they come from, so they are checked here too).
     for (const a of args) {
-      if (typeof a !== 'number' && (a as ArrayLike<number>).length > MAX_INDEXED) fail('gpuBackend', `${name}: an argument of ${(a as ArrayLike<number>).length} elements exceeds the 2^24 that float32 indexes exactly; use smaller chunks`);
+      if (a instanceof Float32Array && a.length > MAX_INDEXED) fail('gpuBackend', `${name}: an argument of ${a.length} elements exceeds the 2^24 that float32 indexes exactly; use smaller chunks`);
     }
     const cells = cellCount(settings.output) * (settings.components ?? 1);
     if (cells > MAX_INDEXED) fail('gpuBackend', `${name}: a result of ${cells} values exceeds the 2^24 that float32 indexes exactly; use smaller chunks`);
-    // gpu.js bakes the output size, the constants and the argument sizes into the compiled kernel.
-    const sizes = args.map((a) => (typeof a === 'number' ? 's' : (a as ArrayLike<number>).length)).join(',');
-    const key = `${asyncMode ? 'async:' : ''}${name}|${settings.output.join(',')}|${JSON.stringify(settings.constants ?? {})}|${settings.components ?? 1}|${sizes}`;
+    // gpu.js bakes the output size, the constants and the argument types and sizes into the compiled kernel.
+    const sizes = args.map(describeArgument).join(',');
+    const key = `${options.asyncMode ? 'async:' : ''}${options.pipeline ? 'pipeline:' : ''}${name}|${settings.output.join(',')}|${JSON.stringify(settings.constants ?? {})}|${settings.components ?? 1}|${sizes}`;
     let kernel = this.kernels.get(key);
     if (kernel) {
       this.kernels.delete(key); // re-inserted below: the Map's order is the recency order
@@ -146,7 +197,9 @@ export class GpuRuntime {
         returnType: (settings.components ?? 1) === 1 ? 'Float' : `Array(${settings.components})`,
         precision: 'single',
         tactic: 'precision',
-        asyncMode,
+        asyncMode: options.asyncMode,
+        // Resident results: a new texture per call (immutable), 4 values per texel.
+        ...(options.pipeline ? { pipeline: true, immutable: true, optimizeFloatMemory: true } : {}),
       } as never) as unknown as CompiledKernel;
       keepFlat(kernel);
       if (this.kernels.size >= MAX_KERNELS) {
@@ -179,6 +232,17 @@ function keepFlat(kernel: CompiledKernel): void {
   if (instance?.constructor.mode === 'webasm' && typeof instance._shapeOutput === 'function') {
     instance._shapeOutput = (data) => data;
   }
+}
+
+/** Copies its argument: moves a host array onto the device as a texture. */
+const UPLOAD = 'function (a) { return a[this.thread.x]; }';
+
+/** An argument's type and size as the compiled kernel sees them. */
+function describeArgument(a: unknown): string {
+  if (typeof a === 'number') return 's';
+  if (a instanceof Float32Array) return `a${a.length}`;
+  const texture = a as DeviceTexture;
+  return `t${texture.type}:${texture.output.join('x')}`;
 }
 
 const cellCount = (output: readonly number[]): number => output.reduce((a, b) => a * b, 1);

@@ -24,6 +24,8 @@ export const abs = unaryOp('abs');
 export const sign = unaryOp('sign');
 /** step(x) = 1 where x > 0, else 0 (relu's derivative, relu'(0) = 0). */
 export const step = unaryOp('step');
+/** x where finite, else 0 (±∞ and NaN become 0). */
+export const finiteOrZero = unaryOp('finiteOrZero');
 
 function binaryOp(op: BinaryOp) {
   return (a: Tensor | number, b: Tensor | number): Tensor => {

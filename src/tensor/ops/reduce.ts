@@ -2,8 +2,8 @@
 import { fail, fmt } from '../errors.ts';
 import { normalizeAxes, normalizeAxis, sizeOf } from '../shape.ts';
 import { scalar, type Tensor } from '../tensor.ts';
-import { add, div, exp, log, sub } from './elementwise.ts';
-import { gather, reshape } from './movement.ts';
+import { add, div, exp, finiteOrZero, log, sub } from './elementwise.ts';
+import { reshape } from './movement.ts';
 
 /** Output shape of a reduction over `axes`, with or without the reduced dimensions kept as 1. */
 export function reducedShape(shape: readonly number[], axes: readonly number[], keepDims: boolean): number[] {
@@ -43,15 +43,17 @@ export function argmax(x: Tensor, axis: number): Int32Array {
 /** Maximum along `axis` (ties: first in order; NaN propagates). */
 export function max(x: Tensor, axis: number, keepDims = false): Tensor {
   const ax = normalizeAxis('max', axis, x.rank);
-  return gather(x, argmaxFlat(x, ax), reducedShape(x.shape, [ax], keepDims));
+  if (x.shape[ax] === 0) fail('max', `cannot take the maximum over an empty axis of ${fmt(x.shape)}`);
+  const kept = x.backend.maxAlong(x, ax);
+  return keepDims ? kept : reshape(kept, reducedShape(x.shape, [ax], false));
 }
 
 /** log Σ exp(x) along `axis`, computed as m + log Σ exp(x − m) with m the maximum (no overflow). */
 export function logsumexp(x: Tensor, axis: number, keepDims = false): Tensor {
   const ax = normalizeAxis('logsumexp', axis, x.rank);
-  const m = max(x, ax, true);
-  // An all −∞ fibre would give −∞ − (−∞) = NaN: shift by 0 there instead.
-  const shift = m.backend.fromFloat64(m.data.map((v) => (Number.isFinite(v) ? v : 0)), m.shape);
+  // An all −∞ fibre would give −∞ − (−∞) = NaN: shift by 0 there instead (computed on the
+  // tensors' backend: no read-back).
+  const shift = finiteOrZero(max(x, ax, true));
   const lse = add(log(sum(exp(sub(x, shift)), ax, true)), shift);
   return keepDims ? lse : reshape(lse, reducedShape(x.shape, [ax], false));
 }

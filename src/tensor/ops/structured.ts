@@ -7,7 +7,6 @@ import {
 import { shapesEqual } from '../shape.ts';
 import type { Tensor } from '../tensor.ts';
 import { backendOf } from './common.ts';
-import { gather } from './movement.ts';
 
 /** op(a) · op(b), op = identity or transpose of the last two axes; batch axes broadcast. */
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
@@ -40,10 +39,27 @@ export function maxPool2dIndices(x: Tensor, options: Pool2dOptions): { indices: 
   return { indices: x.backend.maxPool2dIndices(x, g), outShape: [g.n, g.c, g.ho, g.wo] };
 }
 
-/** 2-D max pooling (padding counts as −∞). */
+/** 2-D max pooling (padding counts as −∞): x at its windows' winners. */
 export function maxPool2d(x: Tensor, options: Pool2dOptions): Tensor {
-  const { indices, outShape } = maxPool2dIndices(x, options);
-  return gather(x, indices, outShape);
+  return x.backend.maxPool2dSelect(x, x, poolGeometry('maxPool2d', x.shape, options));
+}
+
+/**
+ * t read at the winners of x's max-pooling windows (each window's first maximum): the
+ * derivative of max pooling at x, which is linear in t (the winners are piecewise constant in x).
+ */
+export function maxPool2dSelect(x: Tensor, t: Tensor, options: Pool2dOptions): Tensor {
+  const g = poolGeometry('maxPool2dSelect', x.shape, options);
+  if (!shapesEqual(t.shape, x.shape)) fail('maxPool2dSelect', `the tangent must have the input's shape ${fmt(x.shape)}, given ${fmt(t.shape)}`);
+  return backendOf('maxPool2dSelect', x, t).maxPool2dSelect(x, t, g);
+}
+
+/** The adjoint of maxPool2dSelect in t: each window's gy added at the winner of x's window. */
+export function maxPool2dSelectAdjoint(x: Tensor, gy: Tensor, options: Pool2dOptions): Tensor {
+  const g = poolGeometry('maxPool2dSelectAdjoint', x.shape, options);
+  const expected = [g.n, g.c, g.ho, g.wo];
+  if (!shapesEqual(gy.shape, expected)) fail('maxPool2dSelectAdjoint', `output gradient must have shape ${fmt(expected)}, given ${fmt(gy.shape)}`);
+  return backendOf('maxPool2dSelectAdjoint', x, gy).maxPool2dSelectAdjoint(x, gy, g);
 }
 
 /** 2-D average pooling; the divisor is always kh·kw (PyTorch's count_include_pad=True). */
