@@ -24,9 +24,14 @@ import { broadcastPair, seed, shape } from '../helpers/arbitrary.ts';
 
 const mode = (process.env.MBQUAD_GPU_MODE ?? 'auto') as GpuMode;
 const gpu = T.gpuBackend({ mode });
+/** The same mode with the other matmul/conv kernels (direct ↔ blocked): both kinds are checked in every mode. */
+const other = T.gpuBackend({ mode, kernels: gpu.kernels === 'direct' ? 'blocked' : 'direct' });
+const blocked = gpu.kernels === 'blocked' ? gpu : other;
 afterAll(() => {
-  expect(gpu.fallbacks, `kernels gpu.js did not run in '${gpu.mode}'`).toEqual([]);
-  gpu.destroy();
+  for (const backend of [gpu, other]) {
+    expect(backend.fallbacks, `kernels gpu.js did not run in '${backend.mode}'`).toEqual([]);
+    backend.destroy();
+  }
 });
 
 const u = 2 ** -24;
@@ -43,7 +48,7 @@ const onGpu = (t: Tensor) => T.toBackend(t, gpu);
 
 /** |got − want| ≤ bound elementwise, with the worst case named on failure. */
 function expectWithin(got: Tensor, want: Tensor, bound: ArrayLike<number>, what: string): void {
-  expect(got.backend).toBe(gpu);
+  expect([gpu, other]).toContain(got.backend);
   expect(got.shape, what).toEqual(want.shape);
   const g = got.data, w = want.data;
   let worst = -Infinity, at = -1;
@@ -64,15 +69,17 @@ describe('gpu.js backend', () => {
     expect(Array.from(onGpu(x).data)).toEqual(Array.from(x.data));
   });
 
-  it('matmul: every transpose flag, broadcast batches, sizes off the 4-row blocks', () => {
+  it('matmul (direct and blocked kernels): every transpose flag, broadcast batches, sizes off the 4-row blocks', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 9 }), fc.boolean(), fc.boolean(), fc.boolean(), seed,
         (m, k, n, ta, tb, broadcast, s) => {
           const rng = new Random(s);
           const a = randn32(ta ? [2, k, m] : [2, m, k], rng), b = randn32(broadcast ? (tb ? [n, k] : [k, n]) : tb ? [2, n, k] : [2, k, n], rng);
           const opts = { transA: ta, transB: tb };
-          const want = T.matmul(a, b, opts);
-          expectWithin(T.matmul(onGpu(a), onGpu(b), opts), want, dotBound(T.matmul(T.abs(a), T.abs(b), opts), k), 'matmul');
+          const want = T.matmul(a, b, opts), bound = dotBound(T.matmul(T.abs(a), T.abs(b), opts), k);
+          for (const backend of [gpu, other]) {
+            expectWithin(T.matmul(T.toBackend(a, backend), T.toBackend(b, backend), opts), want, bound, `${backend.kernels} matmul`);
+          }
         }),
       { numRuns: 25 },
     );
@@ -87,20 +94,23 @@ describe('gpu.js backend', () => {
     s: seed,
   });
 
-  it('conv2d forward and both adjoints: kernels, strides (equal or not) and paddings', () => {
+  it('conv2d forward and both adjoints (direct and blocked kernels): kernels, strides (equal or not) and paddings', () => {
     fc.assert(
       fc.property(convCase, ({ n, c, o, h, w, kh, kw, sh, sw, ph, pw, s }) => {
         const rng = new Random(s);
         const x = randn32([n, c, h, w], rng), wt = randn32([o, c, kh, kw], rng);
         const opts = { stride: [sh, sw] as [number, number], padding: [ph, pw] as [number, number] };
         const y = T.conv2d(x, wt, opts);
-        expectWithin(T.conv2d(onGpu(x), onGpu(wt), opts), y, dotBound(T.conv2d(T.abs(x), T.abs(wt), opts), c * kh * kw), 'conv2d');
         const gy = randn32(y.shape, rng);
-        // dx sums over o·kh·kw terms at most; dW over n·ho·wo.
-        expectWithin(T.conv2dInputGrad(onGpu(gy), onGpu(wt), x.shape, opts), T.conv2dInputGrad(gy, wt, x.shape, opts),
-          dotBound(T.conv2dInputGrad(T.abs(gy), T.abs(wt), x.shape, opts), o * kh * kw), 'conv2dInputGrad');
-        expectWithin(T.conv2dWeightGrad(onGpu(x), onGpu(gy), wt.shape, opts), T.conv2dWeightGrad(x, gy, wt.shape, opts),
-          dotBound(T.conv2dWeightGrad(T.abs(x), T.abs(gy), wt.shape, opts), n * y.shape[2] * y.shape[3]), 'conv2dWeightGrad');
+        for (const backend of [gpu, other]) {
+          const on = (t: Tensor) => T.toBackend(t, backend);
+          expectWithin(T.conv2d(on(x), on(wt), opts), y, dotBound(T.conv2d(T.abs(x), T.abs(wt), opts), c * kh * kw), `${backend.kernels} conv2d`);
+          // dx sums over o·kh·kw terms at most; dW over n·ho·wo.
+          expectWithin(T.conv2dInputGrad(on(gy), on(wt), x.shape, opts), T.conv2dInputGrad(gy, wt, x.shape, opts),
+            dotBound(T.conv2dInputGrad(T.abs(gy), T.abs(wt), x.shape, opts), o * kh * kw), `${backend.kernels} conv2dInputGrad`);
+          expectWithin(T.conv2dWeightGrad(on(x), on(gy), wt.shape, opts), T.conv2dWeightGrad(x, gy, wt.shape, opts),
+            dotBound(T.conv2dWeightGrad(T.abs(x), T.abs(gy), wt.shape, opts), n * y.shape[2] * y.shape[3]), `${backend.kernels} conv2dWeightGrad`);
+        }
       }),
       { numRuns: 30 },
     );
@@ -223,18 +233,20 @@ describe('gpu.js backend', () => {
     expect(() => T.gpuBackend({ mode: 'nonsense' as GpuMode })).toThrow(/unknown gpu.js mode/);
   });
 
-  it('the explicitly async (threaded) entry points give the synchronous results exactly', async () => {
+  it('the explicitly async (threaded) entry points give the synchronous blocked kernels\' results exactly', async () => {
     const rng = new Random(8);
     const a = onGpu(randn32([70, 90], rng)), b = onGpu(randn32([90, 260], rng)); // 260 · 18 cells ≥ 4096: threads
-    const same = (x: Tensor, y: Tensor) => expect(Array.from(x.data)).toEqual(Array.from(y.data));
-    same(await gpu.threaded.matmul(a, b), T.matmul(a, b));
-    same(await gpu.threaded.matmul(b, a, { transA: true, transB: true }), T.matmul(b, a, { transA: true, transB: true }));
+    // The threaded entry points run the blocked kernels: compare with them run synchronously.
+    const same = (got: Tensor, want: Tensor) => expect(Array.from(got.data)).toEqual(Array.from(want.data));
+    const onBlocked = (t: Tensor) => T.toBackend(t, blocked);
+    same(await gpu.threaded.matmul(a, b), T.matmul(onBlocked(a), onBlocked(b)));
+    same(await gpu.threaded.matmul(b, a, { transA: true, transB: true }), T.matmul(onBlocked(b), onBlocked(a), { transA: true, transB: true }));
     const x = onGpu(randn32([8, 3, 16, 16], rng)), w = onGpu(randn32([6, 3, 3, 3], rng));
     const opts = { padding: 1, stride: [1, 2] as [number, number] };
-    const y = T.conv2d(x, w, opts);
-    same(await gpu.threaded.conv2d(x, w, opts), y);
-    same(await gpu.threaded.conv2dInputGrad(y, w, x.shape, opts), T.conv2dInputGrad(y, w, x.shape, opts));
-    same(await gpu.threaded.conv2dWeightGrad(x, y, w.shape, opts), T.conv2dWeightGrad(x, y, w.shape, opts));
+    const y = await gpu.threaded.conv2d(x, w, opts);
+    same(y, T.conv2d(onBlocked(x), onBlocked(w), opts));
+    same(await gpu.threaded.conv2dInputGrad(y, w, x.shape, opts), T.conv2dInputGrad(onBlocked(y), onBlocked(w), x.shape, opts));
+    same(await gpu.threaded.conv2dWeightGrad(x, y, w.shape, opts), T.conv2dWeightGrad(onBlocked(x), onBlocked(y), w.shape, opts));
     await expect(gpu.threaded.matmul(a, T.ones([90, 2]))).rejects.toThrow(/must live on this backend/);
   });
 

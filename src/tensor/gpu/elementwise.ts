@@ -49,9 +49,13 @@ export function unary(rt: GpuRuntime, op: UnaryOp, x: GpuArray): GpuArray {
   return rt.run(`unary:${op}`, source, { output: [x.length] }, [x]);
 }
 
+// The plane offsets are read into locals first: gpu.js 2.24.1 miscompiles (in GL) two array
+// reads nested inside other reads' indices in one kernel.
 const BINARY_SOURCE = (op: BinaryOp): string => `function (x, y, xPlanes, yPlanes) {
-  const a = x[xPlanes[this.thread.z] + this.thread.y * this.constants.a1 + this.thread.x * this.constants.a0];
-  const b = y[yPlanes[this.thread.z] + this.thread.y * this.constants.b1 + this.thread.x * this.constants.b0];
+  const xPlane = xPlanes[this.thread.z];
+  const yPlane = yPlanes[this.thread.z];
+  const a = x[xPlane + this.thread.y * this.constants.a1 + this.thread.x * this.constants.a0];
+  const b = y[yPlane + this.thread.y * this.constants.b1 + this.thread.x * this.constants.b0];
   return ${BINARY[op]};
 }`;
 

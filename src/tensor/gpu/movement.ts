@@ -15,17 +15,21 @@ import * as cpu from '../cpu/movement.ts';
 import type { GpuRuntime } from './runtime.ts';
 import { GpuArray } from './storage.ts';
 
-/** out[i] = x[map[i]], or 0 where map[i] < 0. The index is clamped before the read, so no read is out of bounds. */
+/**
+ * out[i] = x[map[i]], or 0 where map[i] < 0. The index is clamped to (i + |i|)/2 = max(i, 0)
+ * before the read, so no read is out of bounds (written as arithmetic: gpu.js 2.24.1's GL code
+ * for Math.max or a conditional inside an index mixes int and float operands).
+ */
 const GATHER = `function (x, map) {
   const i = map[this.thread.x];
-  const v = x[i < 0 ? 0 : i];
+  const v = x[(i + Math.abs(i)) / 2];
   return i < 0 ? 0 : v;
 }`;
 
 /** out[i] = part[map[i]] where map[i] ≥ 0, else previous[i]: one part of a concatenation placed. */
 const PLACE = `function (previous, part, map) {
   const i = map[this.thread.x];
-  const v = part[i < 0 ? 0 : i];
+  const v = part[(i + Math.abs(i)) / 2];
   return i < 0 ? previous[this.thread.x] : v;
 }`;
 
@@ -38,7 +42,10 @@ const SCATTER_ADD = `function (g, sources, starts) {
   const count = starts[this.thread.x + 1] - start;
   let s = 0;
   for (let k = 0; k < this.constants.most; k++) {
-    if (k < count) { s += g[sources[start + k]]; }
+    if (k < count) {
+      const source = sources[start + k];
+      s += g[source];
+    }
   }
   return s;
 }`;
