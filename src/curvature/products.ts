@@ -8,6 +8,7 @@
  */
 import * as ad from '../autodiff/index.ts';
 import type { Value } from '../autodiff/index.ts';
+import * as T from '../tensor/index.ts';
 import { withScratchMemory, type Tensor } from '../tensor/index.ts';
 import { chunks, checkParamVector, inputTensor, objective, type Batch, type Problem } from './problem.ts';
 
@@ -52,34 +53,16 @@ export function hessianVectorProduct(p: Problem, batch: Batch, v: Float64Array, 
 }
 
 /**
- * Λ ż for the batch-mean loss, per example, in closed form (computed in float64 on the host:
- * N × C numbers, one read-back per product on a device backend):
- *  - softmax cross-entropy: Λ_n = (diag(p_n) − p_n p_nᵀ)/N, so Λ_n ż_n = (p ⊙ ż − p (pᵀż))/N;
+ * Λ ż for the batch-mean loss, per example, in closed form, with tensor ops on the problem's
+ * backend (no read-back on a device):
+ *  - softmax cross-entropy: Λ_n = (diag(p_n) − p_n p_nᵀ)/N, so Λ_n ż_n = p ⊙ (ż − pᵀż) / N;
  *  - MSE over all N·C elements: Λ = (2/(N·C)) I.
  */
 function lossHessianTimes(p: Problem, outputs: Tensor, tangent: Tensor, n: number): Tensor {
-  const z = outputs.data, t = tangent.data;
-  const out = new Float64Array(z.length);
-  if (p.loss === 'mse') {
-    const scale = 2 / z.length;
-    for (let i = 0; i < z.length; i++) out[i] = scale * t[i];
-    return outputs.backend.fromFloat64(out, outputs.shape);
-  }
-  const c = z.length / n;
-  for (let row = 0; row < n; row++) {
-    const o = row * c;
-    let max = -Infinity;
-    for (let j = 0; j < c; j++) max = Math.max(max, z[o + j]);
-    let sum = 0;
-    for (let j = 0; j < c; j++) sum += (out[o + j] = Math.exp(z[o + j] - max)); // unnormalized p
-    let pt = 0;
-    for (let j = 0; j < c; j++) {
-      out[o + j] /= sum; // p = softmax(z)
-      pt += out[o + j] * t[o + j];
-    }
-    for (let j = 0; j < c; j++) out[o + j] = (out[o + j] * (t[o + j] - pt)) / n; // p ⊙ (ż − pᵀż) / N
-  }
-  return outputs.backend.fromFloat64(out, outputs.shape);
+  if (p.loss === 'mse') return T.mul(tangent, 2 / outputs.size);
+  const probabilities = T.softmax(outputs, 1); // p_n = softmax(z_n)
+  const centred = T.sub(tangent, T.sum(T.mul(probabilities, tangent), 1, true)); // ż − pᵀż
+  return T.div(T.mul(probabilities, centred), n);
 }
 
 /** G_B v = J_zᵀ Λ J_z v + λ D v (the GGN of Eq. 2 on the batch). */

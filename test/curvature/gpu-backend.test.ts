@@ -13,10 +13,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { curvature, nn } from '../../src/index.ts';
 import { gpuBackend, Random, type GpuMode } from '../../src/tensor/index.ts';
 
-const gpu = gpuBackend({ mode: (process.env.MBQUAD_GPU_MODE ?? 'auto') as GpuMode });
+const mode = (process.env.MBQUAD_GPU_MODE ?? 'auto') as GpuMode;
+const gpu = gpuBackend({ mode });
+/** The same mode with the other matmul/conv kernels (direct ↔ blocked), so both run whole models in every mode. */
+const other = gpuBackend({ mode, kernels: gpu.kernels === 'direct' ? 'blocked' : 'direct' });
 afterAll(() => {
-  expect(gpu.fallbacks).toEqual([]);
-  gpu.destroy();
+  for (const backend of [gpu, other]) {
+    expect(backend.fallbacks).toEqual([]);
+    backend.destroy();
+  }
 });
 
 const SPECS: [string, nn.ModelSpec][] = [
@@ -39,8 +44,8 @@ const relativeError = (got: Float64Array, want: Float64Array) => {
 
 describe(`a whole model on the gpu.js backend (${gpu.mode}) agrees with the float64 CPU backend`, () => {
   for (const [name, spec] of SPECS) {
-    for (const loss of ['cross_entropy', 'mse'] as const) {
-      it(`${name}, ${loss}: loss, gradient, HVP and GGNVP within 1e-4 relative`, () => {
+    for (const [loss, backend] of [['cross_entropy', gpu], ['mse', gpu], ['cross_entropy', other]] as const) {
+      it(`${name}, ${loss}, ${backend.kernels} kernels: loss, gradient, HVP and GGNVP within 1e-4 relative`, () => {
         const rng = new Random(11);
         const model = nn.fromSpec(spec);
         const params = model.init(rng);
@@ -51,7 +56,7 @@ describe(`a whole model on the gpu.js backend (${gpu.mode}) agrees with the floa
         const v = Float64Array.from({ length: model.numParams }, () => rng.normal());
         for (const weightDecay of [0, 0.01]) {
           const onCpu = curvature.problem({ model, loss, weightDecay, params });
-          const onGpu = curvature.problem({ model, loss, weightDecay, params, backend: gpu });
+          const onGpu = curvature.problem({ model, loss, weightDecay, params, backend });
           const chunked = { chunkSize: 4 }; // 4 + 4 + 2 examples: chunk weighting on the GPU too
           const l = curvature.loss(onCpu, batch);
           expect(Math.abs(curvature.loss(onGpu, batch, chunked) - l) / Math.abs(l)).toBeLessThan(1e-4);
@@ -74,6 +79,29 @@ describe(`a whole model on the gpu.js backend (${gpu.mode}) agrees with the floa
     expect(error).toBeGreaterThan(1e-12);
     expect(error).toBeLessThan(1e-4);
   });
+
+  // In the GL modes kernel results are textures: a product must read back only its answer (one
+  // read per parameter tensor, joined into the flat vector; one number for the loss), never the
+  // intermediates. The other modes have no device memory (nothing to read back): skipped there.
+  it.runIf(gpu.kernels === 'direct' && ['headlessgl', 'webgl', 'webgl2'].includes(gpu.mode))(
+    'keeps data on the device between kernels: a product reads back its result only', () => {
+      const rng = new Random(13);
+      const model = nn.fromSpec(SPECS[0][1]);
+      const params = model.init(rng);
+      const tensors = model.split(params).length;
+      const batch = { inputs: Float64Array.from({ length: 6 * 2 * 8 * 8 }, () => rng.normal()), targets: Int32Array.of(0, 1, 2, 3, 4, 5) };
+      const v = Float64Array.from({ length: model.numParams }, () => rng.normal());
+      const onGpu = curvature.problem({ model, loss: 'cross_entropy', weightDecay: 0.01, params, backend: gpu });
+      const readbacks = (f: () => unknown) => {
+        const before = gpu.transfers.readbacks;
+        f();
+        return gpu.transfers.readbacks - before;
+      };
+      expect(readbacks(() => curvature.loss(onGpu, batch))).toBe(1);
+      expect(readbacks(() => curvature.gradient(onGpu, batch))).toBe(tensors);
+      expect(readbacks(() => curvature.hessianVectorProduct(onGpu, batch, v))).toBe(tensors);
+      expect(readbacks(() => curvature.ggnVectorProduct(onGpu, batch, v))).toBe(tensors);
+    });
 
   it('refuses a backend that is not one', () => {
     const model = nn.fromSpec(nn.mlp([2], [], 2));

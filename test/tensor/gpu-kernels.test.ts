@@ -121,7 +121,7 @@ describe('gpu.js backend', () => {
     k: fc.integer({ min: 1, max: 3 }), stride: fc.integer({ min: 1, max: 3 }), pad: fc.integer({ min: 0, max: 1 }), s: seed,
   }).filter(({ k, pad, h, w }) => 2 * pad <= k && k <= Math.min(h, w) + 2 * pad);
 
-  it('pooling: max winners are identical, averages and their adjoint within a k·k-term sum bound', () => {
+  it('pooling: max winners and selections are identical, averages and the adjoints within their sum bounds', () => {
     fc.assert(
       fc.property(poolCase, ({ n, c, h, w, k, stride, pad, s }) => {
         const rng = new Random(s);
@@ -129,6 +129,13 @@ describe('gpu.js backend', () => {
         const opts = { kernel: k, stride, padding: pad };
         const want = T.maxPool2d(x, opts), got = T.maxPool2d(onGpu(x), opts);
         expect(Array.from(got.data)).toEqual(Array.from(want.data));
+        // Max pooling's derivatives: t read at x's winners (exact), and its adjoint, a sum over the
+        // at most ⌈k/stride⌉² windows that share a winner (γ bound over that many terms).
+        const t = randn32(x.shape, rng), gMax = randn32(want.shape, rng);
+        expect(Array.from(T.maxPool2dSelect(onGpu(x), onGpu(t), opts).data)).toEqual(Array.from(T.maxPool2dSelect(x, t, opts).data));
+        const sharing = Math.ceil(k / stride) ** 2;
+        expectWithin(T.maxPool2dSelectAdjoint(onGpu(x), onGpu(gMax), opts), T.maxPool2dSelectAdjoint(x, gMax, opts),
+          T.maxPool2dSelectAdjoint(x, T.abs(gMax), opts).data.map((v) => gamma(sharing) * v), 'maxPool2dSelectAdjoint');
         // Scaling by 1/(k·k) adds one rounding: K + 1 terms' worth.
         const avg = T.avgPool2d(x, opts);
         expectWithin(T.avgPool2d(onGpu(x), opts), avg, T.avgPool2d(T.abs(x), opts).data.map((v) => gamma(k * k + 1) * v), 'avgPool2d');
@@ -176,6 +183,25 @@ describe('gpu.js backend', () => {
     }
   });
 
+  it('finiteOrZero maps ±∞ and NaN to 0 and keeps every finite float32, the largest included', () => {
+    const x = new Tensor([7], Float64Array.of(Infinity, -Infinity, NaN, 1.5, -0, 3.4028234663852886e38, -1e-45));
+    expect(Array.from(T.finiteOrZero(onGpu(x)).data)).toEqual([0, 0, 0, 1.5, -0, 3.4028234663852886e38, Math.fround(-1e-45)]);
+  });
+
+  it('max along an axis: identical values, NaN propagating; logsumexp of an all −∞ row is −∞ as on the CPU', () => {
+    fc.assert(
+      fc.property(shape(1, 4, 5), fc.nat(3), seed, (shp, a, s) => {
+        const x = randn32(shp, new Random(s)), axis = a % shp.length;
+        expect(Array.from(T.max(onGpu(x), axis, true).data)).toEqual(Array.from(T.max(x, axis, true).data));
+      }),
+      { numRuns: 30 },
+    );
+    const special = new Tensor([3, 3], Float64Array.of(1, NaN, 2, -Infinity, -Infinity, -Infinity, 3, 5, 5));
+    expect(Array.from(T.max(onGpu(special), 1).data)).toEqual([NaN, -Infinity, 5]);
+    const lse = T.logsumexp(onGpu(special), 1).data;
+    expect([lse[0], lse[1]]).toEqual([NaN, -Infinity]);
+  });
+
   it('binary maps with broadcasting: one rounding for arithmetic, exact for maximum and its weight', () => {
     fc.assert(
       fc.property(broadcastPair(), seed, ([sa, sb], s) => {
@@ -191,7 +217,7 @@ describe('gpu.js backend', () => {
     );
   });
 
-  it('binary maps over more than 3 dimensions that do not coalesce (sliced over the leading ones)', () => {
+  it('binary maps over more than 3 dimensions that do not coalesce (planes with their own offsets)', () => {
     const rng = new Random(5);
     const a = randn32([2, 3, 2, 3, 2], rng), b = randn32([2, 1, 2, 1, 2], rng);
     const want = T.mul(a, b);
@@ -221,6 +247,11 @@ describe('gpu.js backend', () => {
     const idx = Int32Array.of(0, 7, 7, 59, 3);
     same(T.gather(g, idx, [5]), T.gather(x, idx, [5]));
     same(T.scatterAdd(T.gather(g, idx, [5]), idx, [60]), T.scatterAdd(T.gather(x, idx, [5]), idx, [60]));
+    // Scatter-add sums repeated targets: 3 terms in float32 (γ_3 bound), single ones exactly.
+    const targets = Int32Array.of(4, 1, 4, 0, 4, 2);
+    const values = randn32([6], rng);
+    expectWithin(T.scatterAdd(onGpu(values), targets, [6]), T.scatterAdd(values, targets, [6]),
+      T.scatterAdd(T.abs(values), targets, [6]).data.map((v) => gamma(3) * v), 'scatterAdd');
     same(T.concat([g, g], 1), T.concat([x, x], 1));
     expect(Array.from(T.argmax(g, 2))).toEqual(Array.from(T.argmax(x, 2)));
   });
@@ -248,6 +279,18 @@ describe('gpu.js backend', () => {
     same(await gpu.threaded.conv2dInputGrad(y, w, x.shape, opts), T.conv2dInputGrad(onBlocked(y), onBlocked(w), x.shape, opts));
     same(await gpu.threaded.conv2dWeightGrad(x, y, w.shape, opts), T.conv2dWeightGrad(onBlocked(x), onBlocked(y), w.shape, opts));
     await expect(gpu.threaded.matmul(a, T.ones([90, 2]))).rejects.toThrow(/must live on this backend/);
+  });
+
+  it('frees what a scratch scope made when it ends (GL textures included): later use is an error, not stale data', () => {
+    const x = onGpu(randn32([64, 70], new Random(9)));
+    let leaked: Tensor | null = null;
+    const kept = T.withScratchMemory(() => {
+      leaked = T.exp(T.mul(x, 2));
+      return Array.from(leaked.data);
+    });
+    expect(kept).toEqual(Array.from(T.exp(T.mul(x, 2)).data));
+    expect(() => leaked!.data).toThrow(/used after the scope ended/);
+    expect(Array.from(T.exp(x).data).length).toBe(64 * 70); // x, made outside, lives on
   });
 
   it('refuses tensors beyond the 2^24 elements float32 indexes exactly, before copying them', () => {
