@@ -24,6 +24,7 @@ import { allocate, allocateFloat32 } from '../memory.ts';
 import { Tensor } from '../tensor.ts';
 import { conv2dInputGradPlan, conv2dPlan, conv2dWeightGradPlan, matmulPlan } from './correlate.ts';
 import * as directKernels from './direct.ts';
+import { MAX_LOOP } from './kernel-text.ts';
 import { binary, unary } from './elementwise.ts';
 import { concat, gather, scatterAdd, stridedRead, stridedWrite } from './movement.ts';
 import { avgPool2d, avgPool2dAdjoint, maxPool2dIndices, maxPool2dSelect, maxPool2dSelectAdjoint } from './pool.ts';
@@ -77,6 +78,8 @@ export function gpuBackend(options: GpuBackendOptions = {}): GpuBackend {
   const kernels = options.kernels ?? (rt.resident ? 'direct' : 'blocked');
   if (kernels !== 'direct' && kernels !== 'blocked') fail('gpuBackend', `kernels must be 'direct' or 'blocked', given ${JSON.stringify(kernels)}`);
   const direct = kernels === 'direct';
+  // The direct kernels are the GPU-shaped ones: their long sums are split (kernel-text.ts).
+  const maxLoop = direct ? MAX_LOOP : Infinity;
   const backend: GpuBackend = {
     name: `gpu.js/${rt.mode}`,
     mode: rt.mode,
@@ -107,13 +110,13 @@ export function gpuBackend(options: GpuBackendOptions = {}): GpuBackend {
     sumAxes: (x, reduced) => {
       const outShape = x.shape.map((d, i) => (reduced[i] ? 1 : d));
       if (sizeOf(outShape) === 0 || x.size === 0) return wrap(outShape, empty(sizeOf(outShape)));
-      const direct = sumAxes(rt, storage(x), x.shape, reduced);
-      if (direct !== null) return wrap(outShape, direct);
+      const summed = sumAxes(rt, storage(x), x.shape, reduced, maxLoop);
+      if (summed !== null) return wrap(outShape, summed);
       // Move the reduced axes last (a permute), then sum the trailing block.
       const order = [...x.shape.keys()].sort((i, j) => Number(reduced[i]) - Number(reduced[j]));
       const strides = stridesOf(x.shape);
       const moved = backend.stridedRead(x, order.map((i) => x.shape[i]), order.map((i) => strides[i]), 0);
-      return wrap(outShape, sumAxes(rt, storage(moved), moved.shape, order.map((i) => reduced[i]))!);
+      return wrap(outShape, sumAxes(rt, storage(moved), moved.shape, order.map((i) => reduced[i]), maxLoop)!);
     },
     argmaxIndices: (x, axis) => cpuBackend.argmaxIndices(onCpu(x), axis),
     maxAlong: (x, axis) => {

@@ -28,6 +28,7 @@
 import { allocateFloat32 } from '../memory.ts';
 import type { ConvGeometry, MatmulGeometry } from '../geometry.ts';
 import { blockCount, blockWidth, packRowBlocks, placeInZeros, unpackRowBlocks } from './blocks.ts';
+import { quotient } from './kernel-text.ts';
 import type { KernelCall, KernelPlan } from './runtime.ts';
 
 /** s0 … s{W−1}: one running sum per row of a block. */
@@ -45,11 +46,7 @@ const result = (names: string[]) => (names.length === 1 ? names[0] : `[${names.j
 function correlateSource(width: number): string {
   const s = sums(width);
   return `function (input, weights) {
-  const z = this.thread.z;
-  let image = Math.floor(z / this.constants.blocks);
-  if (image * this.constants.blocks > z) { image = image - 1; }
-  if ((image + 1) * this.constants.blocks <= z) { image = image + 1; }
-  const block = z - image * this.constants.blocks;
+  ${quotient('image', 'block', 'this.thread.z', 'this.constants.blocks')}
   ${s.map((v) => `let ${v} = 0;`).join(' ')}
   let w = block * this.constants.channels * this.constants.kh * this.constants.kw * ${width};
   let plane = (image * this.constants.channels * this.constants.height + this.thread.y * this.constants.stride) * this.constants.width

@@ -12,26 +12,31 @@
  *                                          y·sH − pH + i = iy and x·sW − pW + j = ix
  *   conv2dWeightGrad dw[o, c, i, j]      = Σ_{n,y,x} gy[n, o, y, x] · x[n, c, y·sH − pH + i, x·sW − pW + j]
  * with input positions outside the image counting as 0. Index arithmetic is float32 in gpu.js,
- * exact below 2^24 (the backend refuses larger tensors).
+ * exact below 2^24 (the backend refuses larger tensors). The long sums (matmul's k terms, the
+ * weight gradient's n·ho·wo) are cut into parts of at most MAX_LOOP terms (kernel-text.ts).
  */
 import type { ConvGeometry, MatmulGeometry } from '../geometry.ts';
+import { MAX_LOOP, quotient } from './kernel-text.ts';
+import { sumParts } from './reduce.ts';
 import type { GpuRuntime } from './runtime.ts';
 import type { GpuArray } from './storage.ts';
 
-/** Kernel text: `outer` = ⌊z / count⌋ and `inner` = z − outer·count, the float division corrected to the exact quotient. */
-const split = (outer: string, inner: string, count: string) => `
-  let ${outer} = Math.floor(this.thread.z / ${count});
-  if (${outer} * ${count} > this.thread.z) { ${outer} = ${outer} - 1; }
-  if ((${outer} + 1) * ${count} <= this.thread.z) { ${outer} = ${outer} + 1; }
-  const ${inner} = this.thread.z - ${outer} * ${count};`;
+/** Kernel text: `outer` = ⌊z / count⌋ and `inner` = z − outer·count. */
+const split = (outer: string, inner: string, count: string) => quotient(outer, inner, 'this.thread.z', count);
 
-/** Output [n, m, batch]; aStarts/bStarts: each batch entry's matrix offsets (geometry.ts). */
+/**
+ * Output [n, m, batch·parts]; aStarts/bStarts: each batch entry's matrix offsets (geometry.ts).
+ * Cell (j, i, t·parts + part) sums the terms p of part `part` (`chunk` of them; parts = 1
+ * unless k > MAX_LOOP, when the parts' sums are added by a second pass).
+ */
 const MATMUL = `function (a, b, aStarts, bStarts) {
-  let ai = aStarts[this.thread.z] + this.thread.y * this.constants.aRow;
-  let bi = bStarts[this.thread.z] + this.thread.x * this.constants.bColumn;
+  ${split('t', 'part', 'this.constants.parts')}
+  const first = part * this.constants.chunk;
+  let ai = aStarts[t] + this.thread.y * this.constants.aRow + first * this.constants.aStep;
+  let bi = bStarts[t] + this.thread.x * this.constants.bColumn + first * this.constants.bStep;
   let s = 0;
-  for (let p = 0; p < this.constants.k; p++) {
-    s += a[ai] * b[bi];
+  for (let p = 0; p < this.constants.chunk; p++) {
+    if (first + p < this.constants.k) { s += a[ai] * b[bi]; }
     ai += this.constants.aStep;
     bi += this.constants.bStep;
   }
@@ -83,11 +88,17 @@ const CONV_INPUT_GRAD = `function (gy, w) {
   return s;
 }`;
 
-/** Output [kw, kh, o·c]: thread (x, y) is the kernel position (j, i). */
+/**
+ * Output [kw, kh, o·c·parts]: thread (x, y) is the kernel position (j, i), z = (o·c + c)·parts +
+ * part, and the cell sums the images of part `part` (`images` of them; parts = 1 unless
+ * n·ho·wo > MAX_LOOP, when the parts' sums are added by a second pass).
+ */
 const CONV_WEIGHT_GRAD = `function (x, gy) {
-  ${split('out', 'channel', 'this.constants.c')}
+  ${split('pair', 'part', 'this.constants.parts')}
+  ${quotient('out', 'channel', 'pair', 'this.constants.c')}
   let s = 0;
-  for (let n = 0; n < this.constants.n; n++) {
+  for (let m = 0; m < this.constants.images; m++) {
+    const n = part * this.constants.images + m;
     const plane = (n * this.constants.c + channel) * this.constants.h;
     const grads = (n * this.constants.o + out) * this.constants.ho;
     for (let y = 0; y < this.constants.ho; y++) {
@@ -96,7 +107,7 @@ const CONV_WEIGHT_GRAD = `function (x, gy) {
         let row = 0;
         for (let xo = 0; xo < this.constants.wo; xo++) {
           const ix = xo * this.constants.sw - this.constants.pw + this.thread.x;
-          if (ix >= 0 && ix < this.constants.w) { row += gy[(grads + y) * this.constants.wo + xo] * x[(plane + iy) * this.constants.w + ix]; }
+          if (ix >= 0 && ix < this.constants.w && n < this.constants.n) { row += gy[(grads + y) * this.constants.wo + xo] * x[(plane + iy) * this.constants.w + ix]; }
         }
         s += row;
       }
@@ -110,25 +121,41 @@ const convConstants = (g: ConvGeometry) => ({
   sh: g.strideH, sw: g.strideW, ph: g.padH, pw: g.padW, ho: g.ho, wo: g.wo,
 });
 
+/** How a reduction of `terms` terms (in units of `unit` loop iterations) splits: parts of `chunk` terms each. */
+function parts(terms: number, unit = 1): { parts: number; chunk: number } {
+  const perPart = Math.max(1, Math.floor(MAX_LOOP / unit));
+  const count = Math.ceil(terms / perPart);
+  return { parts: count, chunk: Math.ceil(terms / count) };
+}
+
 export function matmul(rt: GpuRuntime, a: GpuArray, b: GpuArray, g: MatmulGeometry): GpuArray {
-  return rt.run('directMatmul', MATMUL, {
-    output: [g.n, g.m, g.batch],
+  const split = parts(g.k);
+  const partials = rt.run('directMatmul', MATMUL, {
+    output: [g.n, g.m, g.batch * split.parts],
     constants: {
-      k: g.k,
+      k: g.k, ...split,
       aRow: g.transA ? 1 : g.k, aStep: g.transA ? g.m : 1, // op(A)[i, p] = A[i, p] or A[p, i]
       bColumn: g.transB ? g.k : 1, bStep: g.transB ? 1 : g.n, // op(B)[p, j] = B[p, j] or B[j, p]
     },
+    trips: split.chunk,
   }, [a, b, Float32Array.from(g.aOffsets), Float32Array.from(g.bOffsets)]);
+  return split.parts === 1 ? partials : sumParts(rt, partials, g.batch, split.parts, g.m * g.n);
 }
 
 export function conv2d(rt: GpuRuntime, x: GpuArray, w: GpuArray, g: ConvGeometry): GpuArray {
-  return rt.run('directConv2d', CONV, { output: [g.wo, g.ho, g.n * g.o], constants: convConstants(g) }, [x, w]);
+  return rt.run('directConv2d', CONV, { output: [g.wo, g.ho, g.n * g.o], constants: convConstants(g), trips: g.c * g.kh * g.kw }, [x, w]);
 }
 
 export function conv2dInputGrad(rt: GpuRuntime, gy: GpuArray, w: GpuArray, g: ConvGeometry): GpuArray {
-  return rt.run('directConv2dInputGrad', CONV_INPUT_GRAD, { output: [g.w, g.h, g.n * g.c], constants: convConstants(g) }, [gy, w]);
+  return rt.run('directConv2dInputGrad', CONV_INPUT_GRAD, { output: [g.w, g.h, g.n * g.c], constants: convConstants(g), trips: g.o * g.kh * g.kw }, [gy, w]);
 }
 
 export function conv2dWeightGrad(rt: GpuRuntime, x: GpuArray, gy: GpuArray, g: ConvGeometry): GpuArray {
-  return rt.run('directConv2dWeightGrad', CONV_WEIGHT_GRAD, { output: [g.kw, g.kh, g.o * g.c], constants: convConstants(g) }, [x, gy]);
+  const split = parts(g.n, g.ho * g.wo);
+  const partials = rt.run('directConv2dWeightGrad', CONV_WEIGHT_GRAD, {
+    output: [g.kw, g.kh, g.o * g.c * split.parts],
+    constants: { ...convConstants(g), parts: split.parts, images: split.chunk },
+    trips: split.chunk * g.ho * g.wo,
+  }, [x, gy]);
+  return split.parts === 1 ? partials : sumParts(rt, partials, g.o * g.c, split.parts, g.kh * g.kw);
 }

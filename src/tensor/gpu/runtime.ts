@@ -16,6 +16,7 @@
 import { GPU } from 'gpu.js';
 import { fail } from '../errors.ts';
 import { allocateFloat32, withoutScratchMemory } from '../memory.ts';
+import { MAX_GL_LOOP } from './kernel-text.ts';
 import { GpuArray, type DeviceTexture } from './storage.ts';
 
 export type GpuMode = 'auto' | 'headlessgl' | 'webgl2' | 'webgl' | 'webasm' | 'cpu';
@@ -27,6 +28,8 @@ export interface KernelSettings {
   constants?: Record<string, number>;
   /** Numbers per cell: 1 (default), or 2–4 for kernels returning [a, b, …] (Array(2)–Array(4)). */
   components?: 1 | 2 | 3 | 4;
+  /** The most loop iterations one cell runs, all its loops together (checked in the GL modes, see kernel-text.ts). */
+  trips?: number;
 }
 
 interface KernelInstance {
@@ -181,6 +184,9 @@ export class GpuRuntime {
     // outgrow the tensors they come from, so they are checked here too).
     for (const a of args) {
       if (a instanceof Float32Array && a.length > MAX_INDEXED) fail('gpuBackend', `${name}: an argument of ${a.length} elements exceeds the 2^24 that float32 indexes exactly; use smaller chunks`);
+    }
+    if (this.resident && (settings.trips ?? 0) > MAX_GL_LOOP) {
+      fail('gpuBackend', `${name}: a cell would loop ${settings.trips} times, more than the ${MAX_GL_LOOP} this backend allows a GL shader (Mesa's llvmpipe silently stops loops beyond them); use the direct kernels or smaller chunks`);
     }
     const cells = cellCount(settings.output) * (settings.components ?? 1);
     if (cells > MAX_INDEXED) fail('gpuBackend', `${name}: a result of ${cells} values exceeds the 2^24 that float32 indexes exactly; use smaller chunks`);
