@@ -78,8 +78,8 @@ export function gpuBackend(options: GpuBackendOptions = {}): GpuBackend {
   const kernels = options.kernels ?? (rt.resident ? 'direct' : 'blocked');
   if (kernels !== 'direct' && kernels !== 'blocked') fail('gpuBackend', `kernels must be 'direct' or 'blocked', given ${JSON.stringify(kernels)}`);
   const direct = kernels === 'direct';
-  // The direct kernels are the GPU-shaped ones: their long sums are split (kernel-text.ts).
-  const maxLoop = direct ? MAX_LOOP : Infinity;
+  // Long sums are split for the GL modes' loop budget and with the (GPU-shaped) direct kernels (kernel-text.ts).
+  const maxLoop = direct || rt.resident ? MAX_LOOP : Infinity;
   const backend: GpuBackend = {
     name: `gpu.js/${rt.mode}`,
     mode: rt.mode,

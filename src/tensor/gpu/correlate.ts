@@ -130,6 +130,7 @@ function correlateCall(xp: Float32Array, packedWeights: Float32Array, s: Correla
       output: [s.wo, s.ho, s.images * blocks],
       constants: { blocks, channels: s.channels, kh: s.kh, kw: s.kw, stride: s.stride, height: s.height, width: s.width },
       components: width,
+      trips: s.channels * s.kh * s.kw,
     },
   };
 }
@@ -144,7 +145,7 @@ export function matmulPlan(a: Float32Array, b: Float32Array, g: MatmulGeometry):
     // B as k channels of a 1 × n image; a transposed B is transposed here (O(k·n)).
     const bt = g.transB ? packTransposed(b, g.bOffsets[t], g.k, g.n) : b.subarray(g.bOffsets[t], g.bOffsets[t] + g.k * g.n);
     const width = blockWidth(g.m);
-    return { name: `matmul${width}`, source: matmulSource(width), settings: { output: [g.n, blockCount(g.m)], constants: { k: g.k, n: g.n }, components: width }, args: [packedA, bt] };
+    return { name: `matmul${width}`, source: matmulSource(width), settings: { output: [g.n, blockCount(g.m)], constants: { k: g.k, n: g.n }, components: width, trips: g.k }, args: [packedA, bt] };
   });
   return {
     calls,
@@ -233,7 +234,7 @@ export function conv2dWeightGradPlan(x: Float32Array, gy: Float32Array, g: ConvG
   };
   const call = (input: Float32Array, gradients: Float32Array, offsets: Float32Array, rows: number, ho: number, stride: number): KernelCall => ({
     name: `correlateWeightGrad${blockRows}`, source: weightGradSource(blockRows), args: [input, gradients, offsets],
-    settings: { output: [columns, blocks], constants: { images: g.n, channels: g.c, height: rows, width, ho, wo: g.wo, stride }, components: blockRows },
+    settings: { output: [columns, blocks], constants: { images: g.n, channels: g.c, height: rows, width, ho, wo: g.wo, stride }, components: blockRows, trips: g.n * ho * g.wo },
   });
   if (g.strideH === g.strideW) {
     return { calls: [call(xp, packedGy, offsetsFor(height), height, g.ho, g.strideH)], finish: ([r]) => unpackRowBlocks(r, 1, g.o, ckk, columns) };
