@@ -239,18 +239,20 @@ describe('gpu.js backend', () => {
 
   it('long sums (over 4096 terms, which the direct kernels split into parts) stay within γ_K·Σ|terms|', () => {
     const rng = new Random(10);
-    const x = randn32([5, 3, 40, 40], rng); // per channel 5·40·40 = 8000 terms in 3 reduced groups
-    const a = randn32([2, 9000], rng), b = randn32([9000, 3], rng); // k = 9000: three parts
+    const x = randn32([5, 3, 40, 40], rng); // per channel 5·40·40 = 8000 terms in 2 reduced groups
+    const y = randn32([4, 2, 30, 2, 40], rng); // over axes 0, 2, 4: 4800 terms in 3 reduced groups
+    // k = 9001: three parts, the last one short (reading past it would read the next batch entry)
+    const a = randn32([2, 2, 9001], rng), b = randn32([2, 9001, 3], rng);
     const w = randn32([2, 3, 3, 3], rng), gy = randn32([5, 2, 38, 38], rng); // dW: 5·38·38 = 7220 terms
     for (const backend of [gpu, other]) {
       const on = (t: Tensor) => T.toBackend(t, backend);
-      for (const axes of [[0, 2, 3], [0, 1, 2, 3], [3]]) {
-        const count = axes.reduce((p, d) => p * x.shape[d], 1);
-        expectWithin(T.sum(on(x), axes, true), T.sum(x, axes, true), T.sum(T.abs(x), axes, true).data.map((v) => gamma(count) * v), `${backend.kernels} sum over [${axes}]`);
+      for (const [t, axes] of [[x, [0, 2, 3]], [x, [0, 1, 2, 3]], [x, [3]], [y, [0, 2, 4]]] as const) {
+        const count = axes.reduce((p, d) => p * t.shape[d], 1);
+        expectWithin(T.sum(on(t), axes, true), T.sum(t, axes, true), T.sum(T.abs(t), axes, true).data.map((v) => gamma(count) * v), `${backend.kernels} sum over [${axes}] of ${t.shape}`);
       }
-      expectWithin(T.matmul(on(a), on(b)), T.matmul(a, b), dotBound(T.matmul(T.abs(a), T.abs(b)), 9000), `${backend.kernels} matmul k = 9000`);
+      expectWithin(T.matmul(on(a), on(b)), T.matmul(a, b), dotBound(T.matmul(T.abs(a), T.abs(b)), 9001), `${backend.kernels} matmul k = 9001`);
       expectWithin(T.matmul(on(b), on(a), { transA: true, transB: true }), T.matmul(b, a, { transA: true, transB: true }),
-        dotBound(T.matmul(T.abs(b), T.abs(a), { transA: true, transB: true }), 9000), `${backend.kernels} matmulᵀ k = 9000`);
+        dotBound(T.matmul(T.abs(b), T.abs(a), { transA: true, transB: true }), 9001), `${backend.kernels} matmulᵀ k = 9001`);
       expectWithin(T.conv2dWeightGrad(on(x), on(gy), w.shape), T.conv2dWeightGrad(x, gy, w.shape),
         dotBound(T.conv2dWeightGrad(T.abs(x), T.abs(gy), w.shape), 5 * 38 * 38), `${backend.kernels} conv2dWeightGrad`);
     }
