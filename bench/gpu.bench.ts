@@ -20,7 +20,15 @@ import { benchmarkSetup } from './curvature.bench.ts';
 import { flopSuite, interleavedMedians, type FlopCase } from './gflops.ts';
 
 export async function gpuBenchmarks(): Promise<void> {
-  const gpu = gpuBackend({ mode: (process.env.MBQUAD_GPU_MODE ?? 'auto') as GpuMode });
+  await gpuKernelBenchmarks();
+  await gpuProductBenchmarks();
+}
+
+const chosenBackend = () => gpuBackend({ mode: (process.env.MBQUAD_GPU_MODE ?? 'auto') as GpuMode });
+
+/** matmul and conv2d kernels, GFLOP/s. */
+export async function gpuKernelBenchmarks(): Promise<void> {
+  const gpu = chosenBackend();
   const rng = new Random(0);
   const matmulCases: FlopCase[] = [];
   for (const n of [256, 512, 1024]) {
@@ -65,8 +73,16 @@ export async function gpuBenchmarks(): Promise<void> {
   }
   await flopSuite(`conv2d 3×3, pad 1: float64 CPU vs gpu.js float32 (${gpu.name})`, convCases);
   await interleaved('conv2d', convCases);
+  gpu.destroy();
+}
 
-  // The curvature products of the curvature suite's model, batch 64, on both backends.
+/**
+ * The curvature products of the curvature suite's model, batch 64, on both backends, with the
+ * gpu.js backend's host↔device transfers per product (non-zero in the GL modes only: there a
+ * product should read back its result, one array per parameter tensor, and nothing else).
+ */
+export async function gpuProductBenchmarks(): Promise<void> {
+  const gpu = chosenBackend();
   const onCpu = benchmarkSetup(), onGpu = benchmarkSetup(gpu);
   const products = [['cpu float64', onCpu], ['gpu.js', onGpu]] as const;
   const productCases = products.flatMap(([label, s]) => [
@@ -74,11 +90,17 @@ export async function gpuBenchmarks(): Promise<void> {
     { name: `HVP, ${label}`, run: () => curvature.hessianVectorProduct(s.problem, s.batch, s.v, { chunkSize: s.n }) },
     { name: `GGNVP, ${label}`, run: () => curvature.ggnVectorProduct(s.problem, s.batch, s.v, { chunkSize: s.n }) },
   ]);
+  const transfers = Object.fromEntries(productCases.filter((c) => c.name.endsWith('gpu.js')).map((c) => {
+    const before = { ...gpu.transfers };
+    c.run();
+    return [c.name, `${gpu.transfers.uploads - before.uploads} / ${gpu.transfers.readbacks - before.readbacks}`];
+  }));
   const ms = await interleavedMedians(productCases, 5);
-  console.log(`curvature products (${onCpu.model.numParams} parameters, batch ${onCpu.n}): median of 5 interleaved rounds`);
+  console.log(`curvature products (${onCpu.model.numParams} parameters, batch ${onCpu.n}, ${gpu.name}, ${gpu.kernels} kernels): median of 5 interleaved rounds`);
   console.table(['gradient', 'HVP', 'GGNVP'].map((p) => ({
     product: p, 'cpu float64, ms': ms[`${p}, cpu float64`].toFixed(0), 'gpu.js, ms': ms[`${p}, gpu.js`].toFixed(0),
     'speed vs cpu': (ms[`${p}, cpu float64`] / ms[`${p}, gpu.js`]).toFixed(2),
+    'gpu.js uploads / read-backs': transfers[`${p}, gpu.js`],
   })));
   gpu.destroy();
 }

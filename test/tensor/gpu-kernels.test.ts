@@ -247,7 +247,7 @@ describe('gpu.js backend', () => {
     for (const backend of [gpu, other]) {
       const on = (t: Tensor) => T.toBackend(t, backend);
       for (const [t, axes] of [[x, [0, 2, 3]], [x, [0, 1, 2, 3]], [x, [3]], [y, [0, 2, 4]]] as const) {
-        const count = axes.reduce((p, d) => p * t.shape[d], 1);
+        const count = axes.reduce<number>((p, d) => p * t.shape[d], 1);
         expectWithin(T.sum(on(t), axes, true), T.sum(t, axes, true), T.sum(T.abs(t), axes, true).data.map((v) => gamma(count) * v), `${backend.kernels} sum over [${axes}] of ${t.shape}`);
       }
       expectWithin(T.matmul(on(a), on(b)), T.matmul(a, b), dotBound(T.matmul(T.abs(a), T.abs(b)), 9001), `${backend.kernels} matmul k = 9001`);
