@@ -132,10 +132,13 @@ describe('gpu.js backend', () => {
         // Max pooling's derivatives: t read at x's winners (exact), and its adjoint, a sum over the
         // at most ⌈k/stride⌉² windows that share a winner (γ bound over that many terms).
         const t = randn32(x.shape, rng), gMax = randn32(want.shape, rng);
-        expect(Array.from(T.maxPool2dSelect(onGpu(x), onGpu(t), opts).data)).toEqual(Array.from(T.maxPool2dSelect(x, t, opts).data));
         const sharing = Math.ceil(k / stride) ** 2;
-        expectWithin(T.maxPool2dSelectAdjoint(onGpu(x), onGpu(gMax), opts), T.maxPool2dSelectAdjoint(x, gMax, opts),
-          T.maxPool2dSelectAdjoint(x, T.abs(gMax), opts).data.map((v) => gamma(sharing) * v), 'maxPool2dSelectAdjoint');
+        for (const backend of [gpu, other]) { // host indices and CPU loops (webasm, blocked) or the device kernels
+          const on = (v: Tensor) => T.toBackend(v, backend);
+          expect(Array.from(T.maxPool2dSelect(on(x), on(t), opts).data)).toEqual(Array.from(T.maxPool2dSelect(x, t, opts).data));
+          expectWithin(T.maxPool2dSelectAdjoint(on(x), on(gMax), opts), T.maxPool2dSelectAdjoint(x, gMax, opts),
+            T.maxPool2dSelectAdjoint(x, T.abs(gMax), opts).data.map((v) => gamma(sharing) * v), `${backend.kernels} maxPool2dSelectAdjoint`);
+        }
         // Scaling by 1/(k·k) adds one rounding: K + 1 terms' worth.
         const avg = T.avgPool2d(x, opts);
         expectWithin(T.avgPool2d(onGpu(x), opts), avg, T.avgPool2d(T.abs(x), opts).data.map((v) => gamma(k * k + 1) * v), 'avgPool2d');
@@ -260,21 +263,24 @@ describe('gpu.js backend', () => {
 
   it('moves data exactly: permute, slice and its adjoint, gather, scatter-add, concat, argmax', () => {
     const rng = new Random(6);
-    const x = randn32([3, 4, 5], rng), g = onGpu(x);
-    const same = (a: Tensor, b: Tensor) => expect(Array.from(a.data)).toEqual(Array.from(b.data));
-    same(T.permute(g, [2, 0, 1]), T.permute(x, [2, 0, 1]));
-    same(T.slice(g, [1, 0, 2], [3, 3, 5]), T.slice(x, [1, 0, 2], [3, 3, 5]));
-    same(T.unslice(T.slice(g, [1, 0, 2], [3, 3, 5]), [3, 4, 5], [1, 0, 2]), T.unslice(T.slice(x, [1, 0, 2], [3, 3, 5]), [3, 4, 5], [1, 0, 2]));
-    const idx = Int32Array.of(0, 7, 7, 59, 3);
-    same(T.gather(g, idx, [5]), T.gather(x, idx, [5]));
-    same(T.scatterAdd(T.gather(g, idx, [5]), idx, [60]), T.scatterAdd(T.gather(x, idx, [5]), idx, [60]));
-    // Scatter-add sums repeated targets: 3 terms in float32 (γ_3 bound), single ones exactly.
-    const targets = Int32Array.of(4, 1, 4, 0, 4, 2);
-    const values = randn32([6], rng);
-    expectWithin(T.scatterAdd(onGpu(values), targets, [6]), T.scatterAdd(values, targets, [6]),
-      T.scatterAdd(T.abs(values), targets, [6]).data.map((v) => gamma(3) * v), 'scatterAdd');
-    same(T.concat([g, g], 1), T.concat([x, x], 1));
-    expect(Array.from(T.argmax(g, 2))).toEqual(Array.from(T.argmax(x, 2)));
+    const x = randn32([3, 4, 5], rng);
+    for (const backend of [gpu, other]) { // CPU loops (webasm, blocked) or index-map kernels
+      const g = T.toBackend(x, backend);
+      const same = (a: Tensor, b: Tensor) => expect(Array.from(a.data)).toEqual(Array.from(b.data));
+      same(T.permute(g, [2, 0, 1]), T.permute(x, [2, 0, 1]));
+      same(T.slice(g, [1, 0, 2], [3, 3, 5]), T.slice(x, [1, 0, 2], [3, 3, 5]));
+      same(T.unslice(T.slice(g, [1, 0, 2], [3, 3, 5]), [3, 4, 5], [1, 0, 2]), T.unslice(T.slice(x, [1, 0, 2], [3, 3, 5]), [3, 4, 5], [1, 0, 2]));
+      const idx = Int32Array.of(0, 7, 7, 59, 3);
+      same(T.gather(g, idx, [5]), T.gather(x, idx, [5]));
+      same(T.scatterAdd(T.gather(g, idx, [5]), idx, [60]), T.scatterAdd(T.gather(x, idx, [5]), idx, [60]));
+      // Scatter-add sums repeated targets: 3 terms in float32 (γ_3 bound), single ones exactly.
+      const targets = Int32Array.of(4, 1, 4, 0, 4, 2);
+      const values = randn32([6], rng);
+      expectWithin(T.scatterAdd(T.toBackend(values, backend), targets, [6]), T.scatterAdd(values, targets, [6]),
+        T.scatterAdd(T.abs(values), targets, [6]).data.map((v) => gamma(3) * v), 'scatterAdd');
+      same(T.concat([g, g], 1), T.concat([x, x], 1));
+      expect(Array.from(T.argmax(g, 2))).toEqual(Array.from(T.argmax(x, 2)));
+    }
   });
 
   it('keeps scalar constants and refuses silent copies of tensors between backends', () => {

@@ -18,7 +18,7 @@
 import type { Backend } from '../backend.ts';
 import { cpuBackend } from '../cpu/backend.ts';
 import { fail, fmt } from '../errors.ts';
-import { checkConvOutputShape, convGeometry, matmulGeometry, type Conv2dOptions, type MatmulOptions } from '../geometry.ts';
+import { checkConvOutputShape, convGeometry, matmulGeometry, type Conv2dOptions, type MatmulOptions, type PoolGeometry } from '../geometry.ts';
 import { broadcastStrides, sizeOf, stridesOf, type Shape } from '../shape.ts';
 import { allocate, allocateFloat32 } from '../memory.ts';
 import { Tensor } from '../tensor.ts';
@@ -78,8 +78,10 @@ export function gpuBackend(options: GpuBackendOptions = {}): GpuBackend {
   const kernels = options.kernels ?? (rt.resident ? 'direct' : 'blocked');
   if (kernels !== 'direct' && kernels !== 'blocked') fail('gpuBackend', `kernels must be 'direct' or 'blocked', given ${JSON.stringify(kernels)}`);
   const direct = kernels === 'direct';
-  // Long sums are split for the GL modes' loop budget and with the (GPU-shaped) direct kernels (kernel-text.ts).
-  const maxLoop = direct || rt.resident ? MAX_LOOP : Infinity;
+  // The GPU-shaped path: in the GL modes, and with the direct kernels in any mode (so that CI,
+  // in webasm, runs it too). Long sums are split there for the GL loop budget (kernel-text.ts).
+  const onDevice = direct || rt.resident;
+  const maxLoop = onDevice ? MAX_LOOP : Infinity;
   const backend: GpuBackend = {
     name: `gpu.js/${rt.mode}`,
     mode: rt.mode,
@@ -125,14 +127,27 @@ export function gpuBackend(options: GpuBackendOptions = {}): GpuBackend {
       return wrap(outShape, maxAlong(rt, storage(x), sizeOf(x.shape.slice(0, axis)), x.shape[axis], sizeOf(x.shape.slice(axis + 1))));
     },
 
-    stridedRead: (x, outShape, strides, offset) =>
-      wrap(outShape, sizeOf(outShape) === 0 ? empty(0) : stridedRead(rt, storage(x), x.size, outShape, strides, offset)),
-    stridedWrite: (x, outShape, strides, offset) =>
-      wrap(outShape, x.size === 0 ? empty(sizeOf(outShape)) : stridedWrite(rt, storage(x), x.shape, sizeOf(outShape), strides, offset)),
-    gather: (x, indices, outShape) => wrap(outShape, indices.length === 0 ? empty(0) : gather(rt, storage(x), Float32Array.from(indices))),
-    scatterAdd: (g, indices, outShape) =>
-      wrap(outShape, indices.length === 0 || sizeOf(outShape) === 0 ? empty(sizeOf(outShape)) : scatterAdd(rt, storage(g), indices, sizeOf(outShape))),
+    // Data movement does no arithmetic. On the device (GL modes, and the GPU-shaped direct
+    // path) it is index-map kernels; in webasm and cpu the CPU backend's loops on the host
+    // values are faster than a kernel call's copies, and as exact (every value is a float32).
+    stridedRead: (x, outShape, strides, offset) => {
+      if (!onDevice) return fromCpu(cpuBackend.stridedRead(onCpu(x), outShape, strides, offset));
+      return wrap(outShape, sizeOf(outShape) === 0 ? empty(0) : stridedRead(rt, storage(x), x.size, outShape, strides, offset));
+    },
+    stridedWrite: (x, outShape, strides, offset) => {
+      if (!onDevice) return fromCpu(cpuBackend.stridedWrite(onCpu(x), outShape, strides, offset));
+      return wrap(outShape, x.size === 0 ? empty(sizeOf(outShape)) : stridedWrite(rt, storage(x), x.shape, sizeOf(outShape), strides, offset));
+    },
+    gather: (x, indices, outShape) => {
+      if (!onDevice) return fromCpu(cpuBackend.gather(onCpu(x), indices, outShape));
+      return wrap(outShape, indices.length === 0 ? empty(0) : gather(rt, storage(x), Float32Array.from(indices)));
+    },
+    scatterAdd: (g, indices, outShape) => {
+      if (!onDevice) return fromCpu(cpuBackend.scatterAdd(onCpu(g), indices, outShape));
+      return wrap(outShape, indices.length === 0 || sizeOf(outShape) === 0 ? empty(sizeOf(outShape)) : scatterAdd(rt, storage(g), indices, sizeOf(outShape)));
+    },
     concat: (parts, axis, outShape) => {
+      if (!onDevice) return fromCpu(cpuBackend.concat(parts.map(onCpu), axis, outShape));
       if (sizeOf(outShape) === 0) return wrap(outShape, empty(0));
       return wrap(outShape, concat(rt, parts.map(storage), parts.map((p) => p.shape[axis]), sizeOf(outShape.slice(0, axis)), sizeOf(outShape.slice(axis + 1))));
     },
@@ -167,8 +182,18 @@ export function gpuBackend(options: GpuBackendOptions = {}): GpuBackend {
       },
     },
     maxPool2dIndices: (x, g) => (g.n * g.c === 0 ? new Int32Array(0) : maxPool2dIndices(rt, storage(x), g)),
-    maxPool2dSelect: (x, t, g) => wrap([g.n, g.c, g.ho, g.wo], g.n * g.c === 0 ? empty(0) : maxPool2dSelect(rt, storage(x), storage(t), g)),
-    maxPool2dSelectAdjoint: (x, gy, g) => wrap([g.n, g.c, g.h, g.w], g.n * g.c === 0 ? empty(0) : maxPool2dSelectAdjoint(rt, storage(x), storage(gy), g)),
+    // Max pooling's selections: on the device, kernels that recompute the winners; in webasm
+    // and cpu, the winners' indices (one kernel) and the CPU loops, as for data movement.
+    maxPool2dSelect: (x, t, g) => {
+      if (g.n * g.c === 0) return wrap([g.n, g.c, g.ho, g.wo], empty(0));
+      if (!onDevice) return fromCpu(cpuBackend.gather(onCpu(t), winners(x, g), [g.n, g.c, g.ho, g.wo]));
+      return wrap([g.n, g.c, g.ho, g.wo], maxPool2dSelect(rt, storage(x), storage(t), g));
+    },
+    maxPool2dSelectAdjoint: (x, gy, g) => {
+      if (g.n * g.c === 0) return wrap([g.n, g.c, g.h, g.w], empty(0));
+      if (!onDevice) return fromCpu(cpuBackend.scatterAdd(onCpu(gy), winners(x, g), [g.n, g.c, g.h, g.w]));
+      return wrap([g.n, g.c, g.h, g.w], maxPool2dSelectAdjoint(rt, storage(x), storage(gy), g));
+    },
     avgPool2d: (x, g) => wrap([g.n, g.c, g.ho, g.wo], g.n * g.c === 0 ? empty(0) : avgPool2d(rt, storage(x), g)),
     avgPool2dAdjoint: (gy, g) => wrap([g.n, g.c, g.h, g.w], g.n * g.c === 0 ? empty(0) : avgPool2dAdjoint(rt, storage(gy), g)),
   };
@@ -199,6 +224,20 @@ export function gpuBackend(options: GpuBackendOptions = {}): GpuBackend {
   /** The tensor's elements on the host (a read-back in the GL modes). */
   const host = (t: Tensor): Float32Array => rt.host(storage(t));
   const onCpu = (t: Tensor): Tensor => cpuBackend.fromFloat64(backend.read(t), t.shape);
+  const fromCpu = (t: Tensor): Tensor => backend.fromFloat64(t.data, t.shape);
+  /**
+   * The flat indices of x's max-pooling winners, kept per input array and geometry: a
+   * forward-over-reverse product selects with the same winners several times.
+   */
+  const winnerCache = new WeakMap<GpuArray, Map<string, Int32Array>>();
+  function winners(x: Tensor, g: PoolGeometry): Int32Array {
+    const key = JSON.stringify(g);
+    let byGeometry = winnerCache.get(storage(x));
+    if (!byGeometry) winnerCache.set(storage(x), (byGeometry = new Map()));
+    let indices = byGeometry.get(key);
+    if (!indices) byGeometry.set(key, (indices = maxPool2dIndices(rt, storage(x), g)));
+    return indices;
+  }
   return backend;
 }
 

@@ -1,6 +1,8 @@
 /**
  * The gpu.js side of the gpu.js backend: which mode runs the kernels, a cache of compiled
- * kernels, and reading a kernel's result back as one flat Float32Array.
+ * kernels, and where their results go — textures kept on the device in the GL modes
+ * ("resident": pipeline kernels, a new texture per call), one flat Float32Array otherwise —
+ * with the host↔device transfers counted.
  *
  * gpu.js compiles a kernel per output size (its sizes are baked into the compiled code), so
  * kernels are cached by a key naming their source and every constant; the cache keeps the
