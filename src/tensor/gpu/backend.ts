@@ -8,10 +8,14 @@
  * and max-pooling indices); in the webasm and cpu modes the Float32Array the kernel produced,
  * which the next kernel takes as its argument (there is no device memory to keep data in).
  *
- * Every op is kernels: elementwise maps, sums, pooling (max pooling's derivatives recompute
- * the winners), data movement through index maps (movement.ts), and matmul/conv — the
- * blocked kernels with host-side packing (correlate.ts) in webasm and cpu, the direct kernels
- * (direct.ts) in the GL modes.
+ * The arithmetic is kernels in every mode: elementwise maps, sums, max along an axis, pooling,
+ * and matmul/conv — the blocked kernels with host-side packing (correlate.ts; the default in
+ * webasm and cpu) or the direct kernels (direct.ts; the default in the GL modes). On the
+ * device path (the GL modes, or the direct kernels in any mode, so CI runs it too) data
+ * movement is index-map kernels (movement.ts), max pooling's derivatives recompute the
+ * winners in kernels, and long sums are split (kernel-text.ts); in webasm and cpu, data
+ * movement and max-pool selections run the CPU backend's loops on the host values instead
+ * (no arithmetic, so exact, and faster there than a kernel call's copies).
  *
  * Limits: tensors of at most 2^24 elements (gpu.js indexes in float32, exact up to there).
  */

@@ -68,11 +68,6 @@ export class GpuArray {
     return this.hostData;
   }
 
-  /** Whether the elements are on the host without a read-back. */
-  get onHost(): boolean {
-    return this.hostData !== null;
-  }
-
   private own(texture: DeviceTexture): void {
     if (!this.scoped) collected.register(this, texture, this);
   }
