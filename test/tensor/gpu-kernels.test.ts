@@ -261,6 +261,25 @@ describe('gpu.js backend', () => {
     }
   });
 
+  it('long sums on random shapes and axes, split into parts by the direct path, within γ_K·Σ|x|', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 4 }),
+        fc.integer({ min: 4097, max: 4500 }), fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }), seed,
+        (dims, at, length, flags, s) => {
+          // A dimension of over 4096 somewhere: every sum over it is split, in parts that rarely divide it evenly.
+          const shp = [...dims.slice(0, at), length, ...dims.slice(at)];
+          const x = randn32(shp, new Random(s));
+          const long = Math.min(at, dims.length);
+          const axes = [...shp.keys()].filter((i) => i === long || flags[i]);
+          const count = axes.reduce<number>((p, a) => p * shp[a], 1);
+          const direct = gpu.kernels === 'direct' ? gpu : other;
+          expectWithin(T.sum(T.toBackend(x, direct), axes, true), T.sum(x, axes, true),
+            T.sum(T.abs(x), axes, true).data.map((v) => gamma(count) * v), `sum over [${axes}] of ${shp}`);
+        }),
+      { numRuns: 20 },
+    );
+  });
+
   it('moves data exactly: permute, slice and its adjoint, gather, scatter-add, concat, argmax', () => {
     const rng = new Random(6);
     const x = randn32([3, 4, 5], rng);
