@@ -337,6 +337,12 @@ describe('gpu.js backend', () => {
     expect(kept).toEqual(Array.from(T.exp(T.mul(x, 2)).data));
     expect(() => leaked!.data).toThrow(/used after the scope ended/);
     expect(Array.from(T.exp(x).data).length).toBe(64 * 70); // x, made outside, lives on
+    // A result made outside any scope but first read inside one keeps its values after the
+    // scope ends, even when later scopes reuse the scope's memory.
+    const outside = T.mul(x, 3);
+    const inside = T.withScratchMemory(() => Array.from(outside.data));
+    T.withScratchMemory(() => T.exp(T.mul(x, 5)).data);
+    expect(Array.from(outside.data)).toEqual(inside);
   });
 
   it('refuses tensors beyond the 2^24 elements float32 indexes exactly, before copying them', () => {

@@ -17,7 +17,7 @@
  */
 import { GPU } from 'gpu.js';
 import { fail } from '../errors.ts';
-import { allocateFloat32, withoutScratchMemory } from '../memory.ts';
+import { withoutScratchMemory } from '../memory.ts';
 import { MAX_GL_LOOP } from './kernel-text.ts';
 import { GpuArray, type DeviceTexture } from './storage.ts';
 
@@ -154,9 +154,9 @@ export class GpuRuntime {
       const raw = texture.renderValues();
       if (raw === null) fail('gpuBackend', 'internal: reading a deleted texture');
       this.transfers.readbacks++;
-      const out = allocateFloat32(length);
-      out.set(raw.subarray(0, length));
-      return out;
+      // The array keeps this copy for as long as it lives, which may outlast any scratch scope
+      // the read happens in: so not scratch memory, but the fresh buffer readPixels filled.
+      return raw.subarray(0, length);
     });
   }
 
