@@ -103,11 +103,11 @@ const CONV_WEIGHT_GRAD = `function (x, gy) {
     const grads = (n * this.constants.o + out) * this.constants.ho;
     for (let y = 0; y < this.constants.ho; y++) {
       const iy = y * this.constants.sh - this.constants.ph + this.thread.y;
-      if (iy >= 0 && iy < this.constants.h) {
+      if (n < this.constants.n && iy >= 0 && iy < this.constants.h) { // the last part may hold fewer images
         let row = 0;
         for (let xo = 0; xo < this.constants.wo; xo++) {
           const ix = xo * this.constants.sw - this.constants.pw + this.thread.x;
-          if (ix >= 0 && ix < this.constants.w && n < this.constants.n) { row += gy[(grads + y) * this.constants.wo + xo] * x[(plane + iy) * this.constants.w + ix]; }
+          if (ix >= 0 && ix < this.constants.w) { row += gy[(grads + y) * this.constants.wo + xo] * x[(plane + iy) * this.constants.w + ix]; }
         }
         s += row;
       }

@@ -81,7 +81,7 @@ export function binary(
 }
 
 /** Operand k's offset of every plane (multi-index over all but the last two coalesced dimensions), row-major. */
-export function planeOffsets(c: Coalesced, k: number): Float32Array {
+function planeOffsets(c: Coalesced, k: number): Float32Array {
   const outer = c.shape.slice(0, Math.max(0, c.shape.length - 2));
   const offsets = allocateFloat32(Math.max(1, sizeOf(outer)));
   for (let p = 0; p < offsets.length; p++) {
