@@ -7,7 +7,10 @@
  * precision. The projected matrix T = Vᵀ A V is tridiagonal, except after a restart, where the
  * kept Ritz pairs form a diagonal block coupled to the next vector by an arrow. Ritz pairs
  * (θ, V y) come from eigh(T); the residual of one is ‖A V y − θ V y‖ = β_{j+1}·|y_j|, so the
- * convergence test ‖A u − θ u‖ ≤ tol·|θ| needs no extra product. The test runs after every
+ * convergence test ‖A u − θ u‖ ≤ tol·max(|θ|, ‖A‖est) needs no extra product. ‖A‖est is the
+ * largest |Ritz value| seen so far (a lower bound of ‖A‖ that converges to it first): the floor
+ * lets an exactly zero — or tiny — eigenvalue converge, which a purely relative test never
+ * does, and is the scale at which rounding in A's products limits any residual anyway. The test runs after every
  * product once the basis holds k vectors, so the iteration stops at the first product where
  * the top k have converged. When the basis reaches m vectors it is restarted with the best
  * Ritz vectors (thick restart), so memory stays O(n·m). A breakdown (β ≈ 0: an invariant
@@ -21,7 +24,7 @@ import { checkVector, dot, norm } from './vector.ts';
 export interface LanczosOptions {
   /** 'largest' (default): the k largest algebraic eigenvalues; 'smallest': the k smallest. */
   which?: 'largest' | 'smallest';
-  /** Converged when ‖A u − θ u‖ ≤ tol·|θ| (default 1e-10). */
+  /** Converged when ‖A u − θ u‖ ≤ tol·max(|θ|, ‖A‖est) (default 1e-10; ‖A‖est: the largest |Ritz value| seen). */
   tol?: number;
   /** Basis size m (memory O(n·m)); default min(n, max(2k + 1, 20)), as ARPACK's ncv. */
   basisSize?: number;
@@ -47,6 +50,8 @@ export interface LanczosResult {
   vectors: Float64Array[];
   /** Residual norms ‖A u_i − θ_i u_i‖ (from the Lanczos relation). */
   residuals: Float64Array;
+  /** ‖A‖est: the largest |Ritz value| seen, the floor of the convergence test's scale. */
+  normEstimate: number;
   /** Number of operator products. */
   matvecs: number;
   restarts: number;
@@ -56,9 +61,14 @@ export interface LanczosResult {
 /** Thrown when the budget runs out before convergence; carries the partial results (like ARPACK's). */
 export class LanczosNoConvergence extends MbquadError {
   constructor(readonly partial: LanczosResult, tol: number) {
-    const worst = Math.max(...Array.from(partial.residuals, (r, i) => r / Math.max(Math.abs(partial.values[i]), Number.MIN_VALUE)));
-    super('lanczos', `no convergence within ${partial.matvecs} products: the worst relative residual is ${worst.toExponential(2)} > tol ${tol}; partial results are in .partial`);
+    const worst = Math.max(...Array.from(partial.residuals, (r, i) => r / convergenceScale(partial.values[i], partial.normEstimate)));
+    super('lanczos', `no convergence within ${partial.matvecs} products: the worst residual is ${worst.toExponential(2)}·max(|θ|, ‖A‖est) > tol ${tol}; partial results are in .partial`);
   }
+}
+
+/** The scale of the convergence test ‖A u − θ u‖ ≤ tol·max(|θ|, ‖A‖est) (MIN_VALUE only for A = 0). */
+function convergenceScale(theta: number, normEstimate: number): number {
+  return Math.max(Math.abs(theta), normEstimate, Number.MIN_VALUE);
 }
 
 export function lanczos(op: LinearOperator, k: number, options: LanczosOptions = {}): LanczosResult {
@@ -90,7 +100,8 @@ function checkMultiplicity(op: LinearOperator, k: number, options: LanczosOption
     // A candidate inside span(U) is an artefact of the deflation (its eigenvalue 0 there).
     const inComplement = locked.every((u) => Math.abs(dot(u, extra.vectors[0])) < 1e-6);
     // Does the complement hold an eigenvalue beyond the k-th one found (more extreme)?
-    if (!inComplement || !(sign * (candidate - kth) > tol * Math.abs(kth))) return { ...current, matvecs };
+    const normEstimate = Math.max(current.normEstimate, extra.normEstimate);
+    if (!inComplement || !(sign * (candidate - kth) > tol * convergenceScale(kth, normEstimate))) return { ...current, matvecs, normEstimate };
     // Re-project onto the complement (it drifts from it only by rounding) so U stays orthonormal.
     const w = project(extra.vectors[0]);
     const wNorm = norm(w);
@@ -104,6 +115,7 @@ function checkMultiplicity(op: LinearOperator, k: number, options: LanczosOption
       vectors: keep.map((i) => vectors[i]),
       residuals: Float64Array.from(keep, (i) => residuals[i]),
       matvecs,
+      normEstimate,
       restarts: current.restarts + extra.restarts,
       converged: current.converged && extra.converged,
     };
@@ -165,6 +177,8 @@ function lanczosRun(op: LinearOperator, k: number, options: LanczosOptions): Lan
   let coupling = 0;
   let ritz: { values: Float64Array; vectors: Float64Array; size: number } | null = null;
   let residualNorms = new Float64Array(0);
+  let normEstimate = 0; // ‖A‖est: the largest |Ritz value| seen (eigenvalues of T are within A's range)
+  const isConverged = (residual: number, theta: number) => residual <= tol * convergenceScale(theta, normEstimate);
 
   const ritzOf = (size: number) => {
     const sub = new Float64Array(size * size);
@@ -198,11 +212,12 @@ function lanczosRun(op: LinearOperator, k: number, options: LanczosOptions): Lan
 
     if (size >= k) {
       ritz = ritzOf(size);
+      normEstimate = Math.max(normEstimate, Math.abs(ritz.values[0]), Math.abs(ritz.values[size - 1]));
       // Residual of Ritz pair i: β_j · |y_i[last]|.
       residualNorms = Float64Array.from({ length: k }, (_, i) => Math.abs(beta * ritz!.vectors[(size - 1) * size + i]));
-      const converged = residualNorms.every((r, i) => r <= tol * Math.abs(ritz!.values[i]));
+      const converged = residualNorms.every((r, i) => isConverged(r, ritz!.values[i]));
       if (converged || next === null || matvecs >= maxMatvecs) {
-        const result = assemble(ritz, basis, k, n, sign, residualNorms, matvecs, restarts, converged || next === null);
+        const result = assemble(ritz, basis, k, n, sign, residualNorms, normEstimate, matvecs, restarts, converged || next === null);
         if (!result.converged) throw new LanczosNoConvergence(result, tol);
         return result;
       }
@@ -219,7 +234,7 @@ function lanczosRun(op: LinearOperator, k: number, options: LanczosOptions): Lan
     // adjusted nev — measured fewest products over the spectra of bench/linalg.bench.ts.
     restarts++;
     const r = ritz!; // set above: a restart happens at size m ≥ k
-    const convergedCount = residualNorms.filter((res, i) => res <= tol * Math.abs(r.values[i])).length;
+    const convergedCount = residualNorms.filter((res, i) => isConverged(res, r.values[i])).length;
     kept = Math.max(Math.min(k + convergedCount + 2, m - 2), Math.min(k, m - 1));
     const newBasis: Float64Array[] = [];
     const newT = new Float64Array(m * m);
@@ -250,7 +265,7 @@ function ritzVector(ritz: { vectors: Float64Array; size: number }, basis: Float6
 /** Ritz vectors u_i = V y_i of the top k Ritz pairs, in descending order of the original operator. */
 function assemble(
   ritz: { values: Float64Array; vectors: Float64Array; size: number },
-  basis: Float64Array[], k: number, n: number, sign: number, residuals: Float64Array, matvecs: number, restarts: number, converged: boolean,
+  basis: Float64Array[], k: number, n: number, sign: number, residuals: Float64Array, normEstimate: number, matvecs: number, restarts: number, converged: boolean,
 ): LanczosResult {
   const vectors = Array.from({ length: k }, (_, i) => ritzVector(ritz, basis, i, n));
   const values = Float64Array.from({ length: k }, (_, i) => sign * ritz.values[i]);
@@ -260,6 +275,7 @@ function assemble(
     values: Float64Array.from(order, (i) => values[i]),
     vectors: order.map((i) => vectors[i]),
     residuals: Float64Array.from(order, (i) => residuals[i]),
+    normEstimate,
     matvecs,
     restarts,
     converged,
