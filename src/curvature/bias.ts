@@ -4,9 +4,14 @@
  * and their directional slopes and curvatures (Eq. 10) measured on B1 itself ("biased"), on
  * every other batch of the same size ("unbiased") and on the full data. The full-data values
  * are the averages over all batches of the partition (Eq. 5), so they cost no extra passes.
+ *
+ * One B1 is one sample, so the study repeats this for several B1s (the paper uses three, B.4),
+ * fixed by a rule stated before any number is seen: batches 0, 1, 2 of the seeded partition
+ * (itself a random shuffle), or the indices given. Every summary is over all of them.
  */
 import { cg } from '../linalg/cg.ts';
 import { lanczos } from '../linalg/lanczos.ts';
+import { orientSign } from '../linalg/vector.ts';
 import { fail } from '../tensor/index.ts';
 import { Random } from '../tensor/random.ts';
 import { partitionBatches, selectExamples } from '../nn/data/dataset.ts';
@@ -16,7 +21,7 @@ import { batchSize as countExamples, type Batch, type Problem } from './problem.
 import { gradient, loss, type ChunkOptions } from './products.ts';
 import { projectQuadratic, type ProjectedQuadratic } from './projected.ts';
 
-/** One quantity along one direction: on B1, on each other batch, and on the full data. */
+/** One quantity along one direction: on B1, on each other batch (partition order, B1 left out), and on the full data. */
 export interface Measured {
   b1: number;
   others: number[];
@@ -32,53 +37,87 @@ export interface BiasStudyOptions extends ChunkOptions {
   seed?: number;
   /** Lanczos tolerance for the top eigenvectors (default 1e-8). */
   lanczosTol?: number;
+  /** The batches (indices into the seeded partition) that play B1, one whole study each (default [0, 1, 2]). */
+  b1Batches?: number[];
   /**
-   * One B1 is one sample: the top-curvature overestimate λ1(B_r) / c_full(u1 of B_r) is also
-   * measured with each of the first `repeats` batches as B1 (default 8; 0 to skip).
+   * The top-curvature overestimate λ1(B_r) / c_full(u1 of B_r) is also measured with each of the
+   * first `repeats` batches r as B1 (default 8; 0 skips it). Cheap: one top-1 Lanczos run and
+   * one full-data curvature per batch.
    */
   repeats?: number;
-  /**
-   * Which batch plays B1 (B2 is the next one): 'median' (default) takes, among the first
-   * `repeats` batches, the one whose top eigenvalue is the median — a typical batch, chosen
-   * without looking at any full-data quantity; 'first' takes batch 0 of the partition.
-   */
-  chooseB1?: 'median' | 'first';
   onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+/** Everything measured along the directions of one B1. */
+export interface B1Run {
+  /** Index of B1 in the seeded partition. */
+  b1Batch: number;
+  /** The batch after B1 in the partition (cyclically): the B2 whose eigenvectors give the overlaps (Eq. 6). */
+  b2Batch: number;
+  /** Partition indices of the `others` of every Measured (and of `projected.others`), in order. */
+  otherBatches: number[];
+  eigen: {
+    /** Ritz values of B_{B1} (descending); eigenvectors oriented by `orientSign`. */
+    values: number[];
+    /** At x = 0: s = uᵀg, c = uᵀBu. */
+    slopes: Measured[];
+    curvatures: Measured[];
+    /** Signed relative errors on B1, (x_B1 − x_full)/|x_full|; |·| of the curvature one is what B.8–B.10 plot. */
+    slopeError: number[];
+    curvatureError: number[];
+    /** Top-k eigenvalues of B_{B2} and overlaps w_ij = (u_iᵀ v_j)² with its eigenvectors v_j (Eq. 6). */
+    b2Values: number[];
+    overlaps: number[][];
+  };
+  cg: {
+    reason: string;
+    /** At the iterate x_k along d_k = p_k/‖p_k‖ (only directions with positive curvature on B1). */
+    slopes: Measured[];
+    curvatures: Measured[];
+    /** Update magnitudes τ = −s/c (Eq. 3) on each batch: b1 equals CG's α_k‖p_k‖. */
+    steps: Measured[];
+    slopeError: number[];
+    curvatureError: number[];
+  };
+  /** The quadratics of Fig. 1 in the span of B1's top-2 eigenvectors: on B1, on every other batch, on the full data. */
+  projected: { b1: ProjectedQuadratic; others: ProjectedQuadratic[]; full: ProjectedQuadratic } | null;
+}
+
+/** Signed relative errors (x_B − x_full)/|x_full| pooled over every B1 and direction. */
+export interface ErrorSummary {
+  /** The median (the mean of the two middle values for an even count). */
+  median: number;
+  /** How many are overestimates (> 0) and underestimates (< 0), of `count`. */
+  over: number;
+  under: number;
+  count: number;
+}
+
+export interface BiasSummary {
+  /** For each measure: the errors of B1 itself ("biased") and of the other batches along the same directions ("unbiased"). */
+  eigenCurvature: { b1: ErrorSummary; others: ErrorSummary };
+  eigenSlope: { b1: ErrorSummary; others: ErrorSummary };
+  cgCurvature: { b1: ErrorSummary; others: ErrorSummary };
+  cgSlope: { b1: ErrorSummary; others: ErrorSummary };
+  /** λ1(B_r)/c_full(u1 of B_r) over the first `repeats` batches (null when repeats = 0). */
+  topCurvatureRatio: { median: number; min: number; max: number; count: number } | null;
 }
 
 export interface BiasStudy {
   kind: CurvatureKind;
   batchSize: number;
+  k: number;
+  /** Seed of the partition. */
+  seed: number;
   numBatches: number;
   /** Examples used: numBatches · batchSize (the remainder of a seeded shuffle is left out). */
   numExamples: number;
-  /** Index of B1 in the seeded partition (B2 is the next batch). */
-  b1Batch: number;
-  eigen: {
-    /** Ritz values of B_{B1} (descending). */
-    values: number[];
-    /** At x = 0: s = uᵀg, c = uᵀBu. */
-    slopes: Measured[];
-    curvatures: Measured[];
-    /** |c_{B1}(u) − c(u)| / |c(u)| (B.8–B.10). */
-    relativeCurvatureError: number[];
-    /** Top-k eigenvalues of B_{B2} (B2 = the second batch) and overlaps w_ij = (u_iᵀ v_j)² (Eq. 6). */
-    b2Values: number[];
-    overlaps: number[][];
-    /** λ1(B_r) / c_full(u1 of B_r) for each of the first `repeats` batches r of the partition (> 1: overestimate). */
-    topCurvatureRatios: number[];
-  };
-  cg: {
-    reason: string;
-    /** At the iterate x_k along d_k = p_k/‖p_k‖. */
-    slopes: Measured[];
-    curvatures: Measured[];
-    /** Update magnitudes τ = −s/c (Eq. 3): b1 equals CG's α_k‖p_k‖. */
-    steps: Measured[];
-    relativeCurvatureError: number[];
-  };
-  /** The quadratics of Fig. 1 in the span of B1's top-2 eigenvectors. */
-  projected: { b1: ProjectedQuadratic; b2: ProjectedQuadratic; full: ProjectedQuadratic } | null;
+  /** How the B1s were chosen, in words (stated before the run). */
+  b1Rule: string;
+  runs: B1Run[];
+  /** λ1(B_r) / c_full(u1 of B_r) for each of the first `repeats` batches r of the partition (> 1: overestimate). */
+  topCurvatureRatios: number[];
+  summary: BiasSummary;
 }
 
 /** Splits a data set into ⌊N/size⌋ disjoint batches of equal size with a seeded shuffle. */
@@ -88,13 +127,38 @@ export function partitionData(p: Problem, data: Batch, size: number, seed: numbe
   return partitionBatches(n, size, new Random(seed), 'drop').map((indices) => selectExamples(data, n, indices));
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-function measured(perBatch: number[]): Measured {
-  return { b1: perBatch[0], others: perBatch.slice(1), full: mean(perBatch) }; // full by Eq. 5
+/** The median of a non-empty list: the middle value, or the mean of the two middle values. */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) fail('median', 'needs at least one value');
+  const s = xs.slice().sort((a, b) => a - b);
+  const h = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[h] : 0.5 * (s[h - 1] + s[h]);
 }
 
-/** Average of projected quadratics over batches (each term is a batch mean, so this is exact). */
+/** perBatch in partition order → B1's value, the others' (B1 left out) and the full data's, their mean (Eq. 5). */
+function measured(perBatch: number[], b1: number): Measured {
+  return { b1: perBatch[b1], others: perBatch.filter((_, m) => m !== b1), full: mean(perBatch) };
+}
+
+/** (x_B − x_full) / |x_full|: > 0 overestimates, < 0 underestimates. */
+const signedRelativeError = (value: number, full: number) => (value - full) / Math.abs(full);
+
+function summarizeErrors(errors: number[]): ErrorSummary {
+  return { median: errors.length ? median(errors) : NaN, over: errors.filter((e) => e > 0).length, under: errors.filter((e) => e < 0).length, count: errors.length };
+}
+
+/** B1's and the other batches' signed errors along every direction of every run. */
+function pooled(runs: B1Run[], pick: (r: B1Run) => Measured[]): { b1: ErrorSummary; others: ErrorSummary } {
+  const all = runs.flatMap(pick);
+  return {
+    b1: summarizeErrors(all.map((v) => signedRelativeError(v.b1, v.full))),
+    others: summarizeErrors(all.flatMap((v) => v.others.map((o) => signedRelativeError(o, v.full)))),
+  };
+}
+
+/** Average of projected quadratics over batches (each term is a batch mean, so this is exact, Eq. 5). */
 function averageProjected(qs: ProjectedQuadratic[]): ProjectedQuadratic {
   const m = (f: (q: ProjectedQuadratic) => number) => mean(qs.map(f));
   const off = m((q) => q.curvature[0][1]);
@@ -105,106 +169,156 @@ function averageProjected(qs: ProjectedQuadratic[]): ProjectedQuadratic {
   };
 }
 
+/** The directions found on one B1, and the per-batch measurements filled in batch by batch. */
+interface Directions {
+  b1: number;
+  b2: number;
+  values: number[];
+  b2Values: number[];
+  eigenvectors: Float64Array[];
+  overlaps: number[][];
+  cgReason: string;
+  cgDirections: Float64Array[];
+  cgIterates: Float64Array[];
+  eigenSlopes: number[][];
+  eigenCurvatures: number[][];
+  cgSlopes: number[][];
+  cgCurvatures: number[][];
+  projected: ProjectedQuadratic[];
+}
+
 export function biasStudy(p: Problem, data: Batch, options: BiasStudyOptions): BiasStudy {
   const k = options.k ?? 8;
+  const seed = options.seed ?? 0;
   const progress = options.onProgress ?? (() => {});
-  const batches = partitionData(p, data, options.batchSize, options.seed ?? 0);
-  if (batches.length < 2) fail('biasStudy', `need at least 2 batches of ${options.batchSize}; the data hold ${batches.length}`);
+  const batches = partitionData(p, data, options.batchSize, seed);
+  const M = batches.length;
+  if (M < 2) fail('biasStudy', `need at least 2 batches of ${options.batchSize}; the data hold ${M}`);
   if (!Number.isInteger(k) || k < 1 || k > p.model.numParams) fail('biasStudy', `k must be an integer in [1, ${p.model.numParams}], given ${k}`);
-  const chunk = { chunkSize: options.chunkSize };
-  const operatorOf = (b: Batch) => curvatureOperator(p, b, options.kind, chunk);
-  const tol = options.lanczosTol ?? 1e-8;
-  const repeats = Math.min(options.repeats ?? 8, batches.length);
-  let ops = batches.map(operatorOf);
-  let b1Batch = 0;
-
-  // Top eigenpair of each of the first `repeats` batches (for the choice of B1 and the ratios).
-  const tops = Array.from({ length: repeats }, (_, r) => {
-    progress('top eigenvectors of candidate batches', r, repeats);
-    return lanczos(ops[r], 1, { tol, seed: 1 });
-  });
-  if ((options.chooseB1 ?? 'median') === 'median' && repeats > 0) {
-    const order = tops.map((t, r) => [t.values[0], r] as const).sort((a, b) => a[0] - b[0]);
-    const chosen = order[Math.floor((order.length - 1) / 2)][1];
-    // Put B1 first and the batch after it second (B2); the rest keep their order.
-    const second = (chosen + 1) % batches.length;
-    const rest = batches.map((_, i) => i).filter((i) => i !== chosen && i !== second);
-    const reorder = [chosen, second, ...rest];
-    const [b, o] = [reorder.map((i) => batches[i]), reorder.map((i) => ops[i])];
-    batches.splice(0, batches.length, ...b);
-    ops = o;
-    b1Batch = chosen;
+  const b1Batches = options.b1Batches ?? [0, 1, 2].filter((b) => b < M);
+  if (b1Batches.length === 0 || b1Batches.some((b) => !Number.isInteger(b) || b < 0 || b >= M) || new Set(b1Batches).size !== b1Batches.length) {
+    fail('biasStudy', `b1Batches must be distinct integers in [0, ${M - 1}] (the batches of the partition), given [${b1Batches}]`);
   }
+  const repeats = options.repeats ?? Math.min(8, M);
+  if (!Number.isInteger(repeats) || repeats < 0 || repeats > M) fail('biasStudy', `repeats must be an integer in [0, ${M}] (the number of batches), given ${repeats}`);
+  const chunk = { chunkSize: options.chunkSize };
+  const ops = batches.map((b) => curvatureOperator(p, b, options.kind, chunk));
+  const tol = options.lanczosTol ?? 1e-8;
 
-  // Directions from B1: top-k eigenvectors, then k CG steps on q_{B1} (B x = −g).
-  progress('eigenvectors of B1 and B2', 0, 2);
-  const op1 = ops[0];
-  const top1 = lanczos(op1, k, { tol, seed: 1 });
-  progress('eigenvectors of B1 and B2', 1, 2);
-  const top2 = lanczos(ops[1], k, { tol, seed: 2 });
-  const g1 = gradient(p, batches[0], chunk);
-  const run = cg(op1, g1.map((x) => -x), { maxIter: k, tol: 0 });
-  const directions = run.normalizedDirections.slice(0, run.curvatures.filter((c) => c > 0).length);
-  const iterates = run.iterates.slice(0, directions.length);
-
-  // Slopes and curvatures of every direction on every batch.
-  const eigenSlopes: number[][] = top1.vectors.map(() => []);
-  const eigenCurvatures: number[][] = top1.vectors.map(() => []);
-  const cgSlopes: number[][] = directions.map(() => []);
-  const cgCurvatures: number[][] = directions.map(() => []);
-  const projected: ProjectedQuadratic[] = [];
-  batches.forEach((b, m) => {
-    progress(`slopes and curvatures on ${batches.length} batches`, m, batches.length);
-    const op = ops[m];
-    const g = m === 0 ? g1 : gradient(p, b, chunk);
-    top1.vectors.forEach((u, i) => {
-      eigenSlopes[i].push(directionalSlope(g, op, null, u)); // s(0, u) = uᵀg
-      eigenCurvatures[i].push(directionalCurvature(op, u)); // c(u) = uᵀBu
-    });
-    directions.forEach((d, j) => {
-      cgSlopes[j].push(directionalSlope(g, op, j === 0 ? null : iterates[j], d)); // x_0 = 0
-      cgCurvatures[j].push(directionalCurvature(op, d));
-    });
-    if (k >= 2) projected.push(projectQuadratic(loss(p, b, chunk), g, op, top1.vectors[0], top1.vectors[1]));
+  // Directions from each B1: top-k eigenvectors (oriented), B2's for the overlaps, k CG steps on q_{B1} (B x = −g).
+  const gradients: (Float64Array | null)[] = batches.map(() => null);
+  const gradientOf = (m: number) => (gradients[m] ??= gradient(p, batches[m], chunk));
+  const runs: Directions[] = b1Batches.map((b1, r) => {
+    progress('directions on each B1', r, b1Batches.length);
+    const b2 = (b1 + 1) % M;
+    const top1 = lanczos(ops[b1], k, { tol, seed: 1 });
+    const top2 = lanczos(ops[b2], k, { tol, seed: 2 });
+    const eigenvectors = top1.vectors.map(orientSign);
+    const run = cg(ops[b1], gradientOf(b1).map((x) => -x), { maxIter: k, tol: 0 });
+    const steps = run.curvatures.filter((c) => c > 0).length; // a non-positive curvature ends CG (Hessian)
+    return {
+      b1, b2,
+      values: Array.from(top1.values),
+      b2Values: Array.from(top2.values),
+      eigenvectors,
+      overlaps: overlapWeights(eigenvectors, top2.vectors.map(orientSign)),
+      cgReason: run.reason,
+      cgDirections: run.normalizedDirections.slice(0, steps),
+      cgIterates: run.iterates.slice(0, steps),
+      eigenSlopes: eigenvectors.map(() => []),
+      eigenCurvatures: eigenvectors.map(() => []),
+      cgSlopes: Array.from({ length: steps }, () => []),
+      cgCurvatures: Array.from({ length: steps }, () => []),
+      projected: [],
+    };
   });
-  progress(`slopes and curvatures on ${batches.length} batches`, batches.length, batches.length);
+  progress('directions on each B1', b1Batches.length, b1Batches.length);
 
-  // The top-curvature overestimate λ1(B_r) / c_full(u1 of B_r) for each candidate batch r.
-  const topCurvatureRatios = tops.map((top, r) => {
-    progress('full-data curvature along candidate top eigenvectors', r, repeats);
+  // Slopes and curvatures of every direction on every batch m, with that batch's g_m and B_m.
+  batches.forEach((b, m) => {
+    progress(`slopes and curvatures on ${M} batches`, m, M);
+    const g = gradientOf(m), op = ops[m];
+    for (const run of runs) {
+      run.eigenvectors.forEach((u, i) => {
+        run.eigenSlopes[i].push(directionalSlope(g, op, null, u)); // s_m(0, u) = uᵀg_m
+        run.eigenCurvatures[i].push(directionalCurvature(op, u)); // c_m(u) = uᵀB_m u
+      });
+      run.cgDirections.forEach((d, j) => {
+        run.cgSlopes[j].push(directionalSlope(g, op, j === 0 ? null : run.cgIterates[j], d)); // s_m(x_j, d_j), x_0 = 0
+        run.cgCurvatures[j].push(directionalCurvature(op, d));
+      });
+      if (k >= 2) run.projected.push(projectQuadratic(loss(p, b, chunk), g, op, run.eigenvectors[0], run.eigenvectors[1]));
+    }
+    gradients[m] = null; // done with g_m: one gradient is held at a time
+  });
+  progress(`slopes and curvatures on ${M} batches`, M, M);
+
+  const results: B1Run[] = runs.map((run) => {
+    const errors = (xs: Measured[]) => xs.map((x) => signedRelativeError(x.b1, x.full));
+    const eigenSlopes = run.eigenSlopes.map((v) => measured(v, run.b1));
+    const eigenCurvatures = run.eigenCurvatures.map((v) => measured(v, run.b1));
+    const cgSlopes = run.cgSlopes.map((v) => measured(v, run.b1));
+    const cgCurvatures = run.cgCurvatures.map((v) => measured(v, run.b1));
+    // τ_m = −s_m / c_m on each batch m (Eq. 3), pairing every batch's slope with its own curvature.
+    // The full data's step is its own Newton step −s_full/c_full, not the mean of the batches' steps.
+    const cgSteps = run.cgSlopes.map((slopes, j) => ({
+      ...measured(slopes.map((s, m) => newtonStep(s, run.cgCurvatures[j][m])), run.b1),
+      full: newtonStep(cgSlopes[j].full, cgCurvatures[j].full),
+    }));
+    return {
+      b1Batch: run.b1,
+      b2Batch: run.b2,
+      otherBatches: batches.map((_, m) => m).filter((m) => m !== run.b1),
+      eigen: {
+        values: run.values,
+        slopes: eigenSlopes,
+        curvatures: eigenCurvatures,
+        slopeError: errors(eigenSlopes),
+        curvatureError: errors(eigenCurvatures),
+        b2Values: run.b2Values,
+        overlaps: run.overlaps,
+      },
+      cg: { reason: run.cgReason, slopes: cgSlopes, curvatures: cgCurvatures, steps: cgSteps, slopeError: errors(cgSlopes), curvatureError: errors(cgCurvatures) },
+      projected: run.projected.length > 0
+        ? { b1: run.projected[run.b1], others: run.projected.filter((_, m) => m !== run.b1), full: averageProjected(run.projected) }
+        : null,
+    };
+  });
+
+  // The top-curvature overestimate λ1(B_r) / c_full(u1 of B_r) for each of the first `repeats` batches.
+  const topCurvatureRatios = Array.from({ length: repeats }, (_, r) => {
+    progress('top curvature of the first batches against the full data', r, repeats);
+    const asB1 = results.find((run) => run.b1Batch === r);
+    if (asB1) return asB1.eigen.values[0] / asB1.eigen.curvatures[0].full;
+    const top = lanczos(ops[r], 1, { tol, seed: 1 });
     return top.values[0] / mean(ops.map((op) => directionalCurvature(op, top.vectors[0])));
   });
 
-  const relError = (c: Measured) => Math.abs(c.b1 - c.full) / Math.abs(c.full);
-  const eigenC = eigenCurvatures.map(measured);
-  const cgS = cgSlopes.map(measured), cgC = cgCurvatures.map(measured);
-  const steps = cgS.map((s, j) => ({
-    b1: newtonStep(s.b1, cgC[j].b1),
-    others: s.others.map((sm, m) => newtonStep(sm, cgC[j].others[m])),
-    full: newtonStep(s.full, cgC[j].full),
-  }));
   return {
     kind: options.kind,
     batchSize: options.batchSize,
-    numBatches: batches.length,
-    numExamples: batches.length * options.batchSize,
-    b1Batch,
-    eigen: {
-      values: Array.from(top1.values),
-      slopes: eigenSlopes.map(measured),
-      curvatures: eigenC,
-      relativeCurvatureError: eigenC.map(relError),
-      b2Values: Array.from(top2.values),
-      overlaps: overlapWeights(top1.vectors, top2.vectors),
-      topCurvatureRatios,
+    k,
+    seed,
+    numBatches: M,
+    numExamples: M * options.batchSize,
+    b1Rule: options.b1Batches
+      ? `batches [${b1Batches}] of the seeded partition (given)`
+      : `the first ${b1Batches.length} batches of the partition shuffled with seed ${seed} (fixed before the run)`,
+    runs: results,
+    topCurvatureRatios,
+    summary: {
+      eigenCurvature: pooled(results, (r) => r.eigen.curvatures),
+      eigenSlope: pooled(results, (r) => r.eigen.slopes),
+      cgCurvature: pooled(results, (r) => r.cg.curvatures),
+      cgSlope: pooled(results, (r) => r.cg.slopes),
+      topCurvatureRatio: repeats > 0
+        ? { median: median(topCurvatureRatios), min: Math.min(...topCurvatureRatios), max: Math.max(...topCurvatureRatios), count: repeats }
+        : null,
     },
-    cg: { reason: run.reason, slopes: cgS, curvatures: cgC, steps, relativeCurvatureError: cgC.map(relError) },
-    projected: projected.length > 0 ? { b1: projected[0], b2: projected[1], full: averageProjected(projected) } : null,
   };
 }
 
 /** Sanity relation used by tests and the report: on B1, an eigenvector's curvature is its Ritz value. */
 export function ritzConsistency(study: BiasStudy): number {
-  return Math.max(...study.eigen.curvatures.map((c, i) => Math.abs(c.b1 - study.eigen.values[i]) / Math.abs(study.eigen.values[i])));
+  return Math.max(...study.runs.flatMap((run) => run.eigen.curvatures.map((c, i) => Math.abs(c.b1 - run.eigen.values[i]) / Math.abs(run.eigen.values[i]))));
 }
-

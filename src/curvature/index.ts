@@ -4,4 +4,4 @@ export { loss, gradient, hessianVectorProduct, ggnVectorProduct, type ChunkOptio
 export { curvatureOperator, hessianOperator, ggnOperator, denseMatrix, hessianMatrix, ggnMatrix, type CurvatureKind } from './operators.ts';
 export { directionalSlope, directionalCurvature, newtonStep, overlapWeights } from './directional.ts';
 export { projectQuadratic, evaluateProjected, projectedGrid, type ProjectedQuadratic } from './projected.ts';
-export { biasStudy, partitionData, ritzConsistency, type BiasStudy, type BiasStudyOptions, type Measured } from './bias.ts';
+export { biasStudy, partitionData, ritzConsistency, median, type BiasStudy, type BiasStudyOptions, type B1Run, type BiasSummary, type ErrorSummary, type Measured } from './bias.ts';

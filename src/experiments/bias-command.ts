@@ -1,13 +1,15 @@
 /** `mbquad bias`: the bias study (Figs. 1, 2, 4) on a trained small CNN and the digits data. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { biasStudy, type BiasStudy } from '../curvature/bias.ts';
+import { biasStudy, type BiasStudy, type ErrorSummary } from '../curvature/bias.ts';
 import type { CurvatureKind } from '../curvature/operators.ts';
 import { problem } from '../curvature/problem.ts';
 import { fromSpec } from '../nn/model.ts';
 import { convNet } from '../nn/presets.ts';
 import type { ModelSpec } from '../nn/spec.ts';
-import { defaultTrainSettings, initialTrainState, train, type TrainSettings } from '../nn/train.ts';
+import { defaultTrainSettings, initialTrainState, paperStyleTrainSettings, train, type TrainSettings } from '../nn/train.ts';
+import { norm } from '../linalg/vector.ts';
+import { gradient, loss } from '../curvature/products.ts';
 import { fail } from '../tensor/index.ts';
 import { figure1, figure2, figure4 } from './bias-figures.ts';
 import { readCheckpoint } from './checkpoint.ts';
@@ -18,45 +20,75 @@ import { ProgressBar } from './progress.ts';
 
 export const BIAS_HELP = `mbquad bias [options]
 
-  --checkpoint FILE    a checkpoint of 'mbquad train' (default: train the digits CNN of
-                       'mbquad train' for 20 epochs first, ~10 s)
+  --checkpoint FILE    a checkpoint of 'mbquad train' (default: train the digits CNN as the
+                       paper trains, SGD with momentum and weight decay to convergence, ~25 s)
+  --optimizer NAME     without --checkpoint: sgd (default, the paper's) or adam (Adam at 0.003,
+                       no weight decay: 'mbquad train's default)
   --kinds A,B          curvatures: ggn, hessian (default both)
   --batch-sizes A,B    mini-batch sizes (default 32,128)
   --k N                eigen- and CG directions (default 8)
-  --repeats N          choices of B1 for the top-curvature ratio (default 8)
-  --weight-decay X     λ of the objective (default: the checkpoint's, else 0)
+  --b1-batches A,B,..  the batches of the seeded partition that play B1 (default 0,1,2)
+  --repeats N          the first N batches give the top-curvature ratio (default 8; 0 skips)
+  --weight-decay X     λ of the objective (default: the training's)
   --seed N             seed of the partition into batches (default 0)
   --out DIR            where bias-study.json and the SVG figures go (default runs/bias)
 ${BACKEND_HELP}`;
 
-/** The headline numbers of one study. */
-export function summarize(s: BiasStudy): Record<string, number | string> {
-  const ratios = s.eigen.topCurvatureRatios.slice().sort((a, b) => a - b);
-  const median = ratios.length ? ratios[Math.floor(ratios.length / 2)] : NaN;
-  const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  return {
-    kind: s.kind,
-    batchSize: s.batchSize,
-    batches: s.numBatches,
-    'λ1 on B1': s.eigen.values[0],
-    'full-data curvature along u1': s.eigen.curvatures[0].full,
-    'median λ1(B)/c_full(u1) over choices of B1': median,
-    'mean rel. curvature error, eigenvectors': meanOf(s.eigen.relativeCurvatureError),
-    'mean rel. curvature error, CG directions': meanOf(s.cg.relativeCurvatureError),
-    'CG stop': s.cg.reason,
+const signedMedian = (e: ErrorSummary) => `${e.median >= 0 ? '+' : ''}${e.median.toPrecision(2)}`;
+/** "+1.2 20↑ 4↓": a signed median with its counts of over- and underestimates. */
+const withCounts = (e: ErrorSummary) => `${signedMedian(e)} ${e.over}↑ ${e.under}↓`;
+
+/** Rows of cells as text columns (the first `right` columns right-aligned). */
+function textTable(rows: string[][], right: number): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((cell, c) => (c < right ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd());
+}
+
+/** The headline numbers of the studies as text tables under 100 columns. */
+export function summaryTable(studies: BiasStudy[]): string {
+  const ratio = (s: BiasStudy) => {
+    const t = s.summary.topCurvatureRatio;
+    return t ? `${t.median.toFixed(2)} [${t.min.toFixed(2)}, ${t.max.toFixed(2)}]` : '–';
   };
+  const curvatures = textTable([
+    ['kind', '|B|', 'B1s', 'λ1(B)/c_full(u1)', 'curvature: eig. B1', 'others', 'CG B1', 'others'],
+    ...studies.map((s) => [s.kind, String(s.batchSize), String(s.runs.length), ratio(s),
+      withCounts(s.summary.eigenCurvature.b1), signedMedian(s.summary.eigenCurvature.others),
+      withCounts(s.summary.cgCurvature.b1), signedMedian(s.summary.cgCurvature.others)]),
+  ], 3);
+  const slopes = textTable([
+    ['kind', '|B|', 'slope: eig. B1', 'others', 'CG B1', 'others'],
+    ...studies.map((s) => [s.kind, String(s.batchSize),
+      withCounts(s.summary.eigenSlope.b1), signedMedian(s.summary.eigenSlope.others),
+      withCounts(s.summary.cgSlope.b1), signedMedian(s.summary.cgSlope.others)]),
+  ], 2);
+  return [
+    ...curvatures, '', ...slopes, '',
+    'λ1(B)/c_full(u1): median [min, max] over the first batches as B1. Errors: signed relative',
+    '(x_B − x_full)/|x_full| along B1\'s directions, median over every B1 and direction, on B1',
+    'itself and on the other batches; ↑/↓ count over- and underestimates on B1.',
+  ].join('\n');
 }
 
 export function biasCommand(opts: Options): void {
+  // Every option is read and checked before any work starts.
   const kinds = (opts.has('kinds') ? opts.string('kinds').split(',') : ['ggn', 'hessian']) as CurvatureKind[];
   for (const k of kinds) if (k !== 'ggn' && k !== 'hessian') fail('bias', `--kinds takes ggn and hessian, given '${k}'`);
   const batchSizes = opts.integerList('batch-sizes', [32, 128]);
+  for (const b of batchSizes) if (b < 1) fail('bias', `--batch-sizes must be positive, given ${b}`);
   const k = opts.integer('k', 8);
+  if (k < 1) fail('bias', `--k must be ≥ 1, given ${k}`);
+  const b1Batches = opts.integerList('b1-batches', [0, 1, 2]);
+  if (b1Batches.some((b) => b < 0) || new Set(b1Batches).size !== b1Batches.length) fail('bias', `--b1-batches must be distinct integers ≥ 0, given ${b1Batches}`);
   const repeats = opts.integer('repeats', 8);
+  if (repeats < 0) fail('bias', `--repeats must be ≥ 0, given ${repeats}`);
   const seed = opts.integer('seed', 0);
   const outDir = opts.string('out', join('runs', 'bias'));
   const checkpointPath = opts.has('checkpoint') ? opts.string('checkpoint') : null;
+  const optimizer = opts.choice('optimizer', ['sgd', 'adam'], 'sgd');
+  if (checkpointPath && opts.has('optimizer')) fail('bias', '--optimizer chooses how to train the default model; a --checkpoint is already trained');
   const weightDecayOption = opts.has('weight-decay') ? opts.number('weight-decay', 0) : null;
+  if (weightDecayOption !== null && !(weightDecayOption >= 0)) fail('bias', `--weight-decay must be ≥ 0, given ${weightDecayOption}`);
   const backend = chooseBackend(opts, process.env);
   opts.checkAllUsed();
 
@@ -70,7 +102,7 @@ export function biasCommand(opts: Options): void {
   } else {
     source = 'digits';
     spec = convNet([1, 8, 8], 10, 1, 16);
-    settings = defaultTrainSettings();
+    settings = optimizer === 'sgd' ? paperStyleTrainSettings() : defaultTrainSettings();
   }
   const data = loadDataSource(source);
   const model = fromSpec(spec);
@@ -80,12 +112,15 @@ export function biasCommand(opts: Options): void {
     });
     params = state.params;
     const last = state.history[state.history.length - 1];
-    bar.finish(`trained the digits CNN (${model.numParams} parameters): test accuracy ${(100 * last.testAccuracy!).toFixed(2)}%`);
+    bar.finish(`trained the digits CNN (${model.numParams} parameters, ${settings.optimizer}): train accuracy ${(100 * last.trainAccuracy).toFixed(2)}%, test ${(100 * last.testAccuracy!).toFixed(2)}%`);
   }
   const weightDecay = weightDecayOption ?? settings.weightDecay;
   const p = problem({ model, loss: 'cross_entropy', weightDecay, params: params!, backend });
   console.log(`curvature products on ${describeBackend(backend)}`);
   const trainData = { inputs: data.train.inputs, targets: data.train.targets };
+  // How far θ is from a stationary point of the objective the quadratics model (Eq. 1, full data).
+  const atTheta = { objective: loss(p, trainData), gradientNorm: norm(gradient(p, trainData)) };
+  console.log(`at θ: full-data objective ${atTheta.objective.toPrecision(4)}, ‖∇L(θ)‖ = ${atTheta.gradientNorm.toExponential(2)}`);
   mkdirSync(outDir, { recursive: true });
 
   const studies: BiasStudy[] = [];
@@ -93,7 +128,7 @@ export function biasCommand(opts: Options): void {
     for (const batchSize of batchSizes) {
       const started = performance.now();
       const study = biasStudy(p, trainData, {
-        kind, batchSize, k, seed, repeats,
+        kind, batchSize, k, seed, b1Batches, repeats,
         onProgress: (stage, done, total) => bar.update(`${kind} |B|=${batchSize}: ${stage}`, done, total, ''),
       });
       studies.push(study);
@@ -101,16 +136,15 @@ export function biasCommand(opts: Options): void {
       writeFileSync(join(outDir, `fig1-${name}.svg`), figure1(study));
       writeFileSync(join(outDir, `fig2-${name}.svg`), figure2(study));
       writeFileSync(join(outDir, `fig4-${name}.svg`), figure4(study));
-      const s = summarize(study);
-      bar.finish(`${kind} |B|=${batchSize} (${((performance.now() - started) / 1000).toFixed(1)} s): λ1(B1) = ${study.eigen.values[0].toPrecision(4)}, full-data curvature along u1 = ${study.eigen.curvatures[0].full.toPrecision(4)}; median over ${repeats} choices of B1 of λ1(B1)/c_full(u1) = ${Number(s['median λ1(B)/c_full(u1) over choices of B1']).toFixed(2)}`);
+      bar.finish(`${kind} |B|=${batchSize}: ${study.runs.length} B1s, ${study.numBatches} batches (${((performance.now() - started) / 1000).toFixed(1)} s)`);
     }
   }
   const report = {
-    settings: { source, spec, trainSettings: settings, checkpoint: checkpointPath, weightDecay, kinds, batchSizes, k, repeats, seed, backend: describeBackend(backend) },
-    summary: studies.map(summarize),
+    settings: { source, spec, trainSettings: settings, checkpoint: checkpointPath, weightDecay, kinds, batchSizes, k, b1Batches, repeats, seed, backend: describeBackend(backend) },
+    atTheta,
     studies,
   };
   writeFileSync(join(outDir, 'bias-study.json'), JSON.stringify(report, null, 1));
-  console.table(report.summary);
+  console.log(summaryTable(studies));
   console.log(`wrote ${join(outDir, 'bias-study.json')} and fig1/fig2/fig4-<kind>-b<size>.svg`);
 }

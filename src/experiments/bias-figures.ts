@@ -1,7 +1,11 @@
-/** SVG figures of one bias study: Fig. 1 (projected quadratics), Fig. 2 (slopes and curvatures), Fig. 4 (overlaps, CG steps). */
-import type { BiasStudy, Measured } from '../curvature/bias.ts';
+/**
+ * SVG figures of one bias study, one row per B1: Fig. 1 (projected quadratics of B1, five other
+ * batches and the full data), Fig. 2 (slopes and curvatures), Fig. 4 (overlaps, CG steps, and
+ * the top-curvature ratios over the first batches).
+ */
+import type { B1Run, BiasStudy, Measured } from '../curvature/bias.ts';
 import { evaluateProjected, type ProjectedQuadratic } from '../curvature/projected.ts';
-import { contourPanel, heatmapPanel, scatterPanel, svgDocument, type Series } from './svg.ts';
+import { contourPanel, heatmapPanel, scatterPanel, svgDocument, type Panel, type Series } from './svg.ts';
 
 const RED = '#d62728', GRAY = '#7f7f7f', BLACK = '#111', BLUE = '#1f77b4';
 
@@ -15,32 +19,43 @@ function directionSeries(values: Measured[]): Series[] {
   ];
 }
 
+const label = (s: BiasStudy) => `${s.kind.toUpperCase()}, |B| = ${s.batchSize}, ${s.numBatches} batches`;
+
 export function figure2(s: BiasStudy): string {
-  const label = `${s.kind.toUpperCase()}, |B| = ${s.batchSize}`;
-  return svgDocument(`Fig. 2 — slopes and curvatures along directions found on B1 (${label}; B1 = batch ${s.b1Batch} of ${s.numBatches}, the median top eigenvalue of ${s.eigen.topCurvatureRatios.length})`, [
-    scatterPanel({ title: 'slope s(0, u_i), top eigenvectors', xLabel: 'eigenvector i', yLabel: 'slope', series: directionSeries(s.eigen.slopes), zeroLine: true }),
-    scatterPanel({ title: 'curvature c(u_i), top eigenvectors', xLabel: 'eigenvector i', yLabel: 'curvature', series: directionSeries(s.eigen.curvatures), zeroLine: true }),
-    scatterPanel({ title: 'slope s(x_k, d_k), CG directions', xLabel: 'CG iteration k + 1', yLabel: 'slope', series: directionSeries(s.cg.slopes), zeroLine: true }),
-    scatterPanel({ title: 'curvature c(d_k), CG directions', xLabel: 'CG iteration k + 1', yLabel: 'curvature', series: directionSeries(s.cg.curvatures), zeroLine: true }),
-  ]);
+  const panels = s.runs.flatMap((run): Panel[] => {
+    const b1 = `B1 = batch ${run.b1Batch}`;
+    return [
+      scatterPanel({ title: `${b1}: slope s(0, u_i)`, xLabel: 'top eigenvector i (largest entry > 0)', yLabel: 'slope', series: directionSeries(run.eigen.slopes), zeroLine: true }),
+      scatterPanel({ title: `${b1}: curvature c(u_i)`, xLabel: 'top eigenvector i', yLabel: 'curvature', series: directionSeries(run.eigen.curvatures), zeroLine: true }),
+      scatterPanel({ title: `${b1}: slope s(x_k, d_k)`, xLabel: 'CG iteration k + 1', yLabel: 'slope', series: directionSeries(run.cg.slopes), zeroLine: true }),
+      scatterPanel({ title: `${b1}: curvature c(d_k)`, xLabel: 'CG iteration k + 1', yLabel: 'curvature', series: directionSeries(run.cg.curvatures), zeroLine: true }),
+    ];
+  });
+  return svgDocument(`Fig. 2 — slopes and curvatures along directions found on B1, for ${s.runs.length} choices of B1 (${label(s)})`, panels, 4, 280, 200);
 }
 
 export function figure4(s: BiasStudy): string {
-  const label = `${s.kind.toUpperCase()}, |B| = ${s.batchSize}`;
-  const logW = s.eigen.overlaps.map((row) => row.map((w) => Math.max(Math.log10(Math.max(w, 1e-300)), -6)));
-  return svgDocument(`Fig. 4 — eigenspace overlaps and CG update magnitudes (${label})`, [
-    heatmapPanel({ title: 'overlaps log10 w_ij = log10 (u_iᵀ v_j)²', xLabel: 'eigenvector j of B2', yLabel: 'eigenvector i of B1', matrix: logW, colorLabel: 'log10 w_ij', range: [-6, 0] }),
-    scatterPanel({ title: 'update magnitude τ = −s/c along d_k', xLabel: 'CG iteration k + 1', yLabel: 'τ', series: directionSeries(s.cg.steps), zeroLine: true }),
-    scatterPanel({
+  const panels = s.runs.flatMap((run): Panel[] => [
+    heatmapPanel({
+      title: `overlaps log10 (u_iᵀ v_j)², B1 = ${run.b1Batch}, B2 = ${run.b2Batch}`,
+      xLabel: 'eigenvector j of B2', yLabel: 'eigenvector i of B1',
+      matrix: run.eigen.overlaps.map((row) => row.map((w) => Math.max(Math.log10(Math.max(w, 1e-300)), -6))),
+      colorLabel: 'log10 w_ij', range: [-6, 0],
+    }),
+    scatterPanel({ title: `B1 = batch ${run.b1Batch}: update magnitude τ = −s/c`, xLabel: 'CG iteration k + 1', yLabel: 'τ', series: directionSeries(run.cg.steps), zeroLine: true }),
+  ]);
+  if (s.topCurvatureRatios.length > 0) {
+    panels.push(scatterPanel({
       title: 'λ1(B_r) / full-data curvature along its u1',
       xLabel: 'batch r in the role of B1',
       yLabel: 'ratio (> 1: overestimate)',
       series: [
-        { name: 'ratio', color: RED, points: s.eigen.topCurvatureRatios.map((r, i) => [i + 1, r]) },
-        { name: 'no bias', color: GRAY, points: s.eigen.topCurvatureRatios.map((_, i) => [i + 1, 1]), line: true, radius: 0 },
+        { name: 'ratio', color: RED, points: s.topCurvatureRatios.map((r, i) => [i, r]) },
+        { name: 'no bias', color: GRAY, points: s.topCurvatureRatios.map((_, i) => [i, 1]), line: true, radius: 0 },
       ],
-    }),
-  ]);
+    }));
+  }
+  return svgDocument(`Fig. 4 — eigenspace overlaps and CG update magnitudes, for ${s.runs.length} choices of B1 (${label(s)})`, panels);
 }
 
 /** Minimizer of a 2-D quadratic (null unless its curvature is positive definite). */
@@ -52,10 +67,11 @@ function minimizer(q: ProjectedQuadratic): [number, number] | null {
   return [-(d * g1 - b * g2) / det, -(a * g2 - b * g1) / det];
 }
 
-export function figure1(s: BiasStudy): string {
-  const q = s.projected!;
-  const label = `${s.kind.toUpperCase()}, |B| = ${s.batchSize}`;
-  const minima = [minimizer(q.b1), minimizer(q.full), minimizer(q.b2)].filter((m): m is [number, number] => m !== null);
+/** Fig. 1 for one B1: q on B1, on the first `others` other batches and on the full data, in B1's top-2 eigenvector plane. */
+function projectedPanel(run: B1Run, others: number): Panel {
+  const q = run.projected!;
+  const shown = q.others.slice(0, others);
+  const minima = [q.b1, q.full, ...shown].map(minimizer).filter((m): m is [number, number] => m !== null);
   const radius = 1.3 * Math.max(1e-3, ...minima.flatMap((m) => m.map(Math.abs)), 2 / Math.sqrt(Math.max(q.full.curvature[0][0], 1e-12)));
   const grid = Array.from({ length: 61 }, (_, i) => -radius + (2 * radius * i) / 60);
   const field = (p: ProjectedQuadratic) => grid.map((b) => grid.map((a) => evaluateProjected(p, a, b)));
@@ -66,20 +82,22 @@ export function figure1(s: BiasStudy): string {
     const m = minimizer(p);
     return m ? [{ name: 'minimum', color, points: [m] }] : [];
   };
-  return svgDocument(`Fig. 1 — q in the span of B1's top-2 eigenvectors (${label})`, [
-    contourPanel({
-      title: 'B1, B2 and full data (same contour levels)',
-      xLabel: 'a (along u1)',
-      yLabel: 'b (along u2)',
-      xs: grid,
-      ys: grid,
-      fields: [
-        { name: 'q on B1', color: RED, values: field(q.b1) },
-        { name: 'q on another batch B2', color: BLUE, values: field(q.b2) },
-        { name: 'q on the full data', color: BLACK, values: full },
-      ],
-      levels,
-      markers: [...marker(q.b1, RED), ...marker(q.b2, BLUE), ...marker(q.full, BLACK)],
-    }),
-  ], 1, 420, 360);
+  return contourPanel({
+    title: `B1 = batch ${run.b1Batch} (same contour levels)`,
+    xLabel: 'a (along u1)',
+    yLabel: 'b (along u2)',
+    xs: grid,
+    ys: grid,
+    fields: [
+      ...shown.map((o, i) => ({ name: i === 0 ? `q on ${shown.length} other batches` : '', color: BLUE, values: field(o) })),
+      { name: 'q on B1', color: RED, values: field(q.b1) },
+      { name: 'q on the full data', color: BLACK, values: full },
+    ],
+    levels,
+    markers: [...shown.flatMap((o) => marker(o, BLUE)), ...marker(q.b1, RED), ...marker(q.full, BLACK)],
+  });
+}
+
+export function figure1(s: BiasStudy): string {
+  return svgDocument(`Fig. 1 — q in the span of B1's top-2 eigenvectors, for ${s.runs.length} choices of B1 (${label(s)})`, s.runs.map((run) => projectedPanel(run, 5)), 3, 380, 330);
 }

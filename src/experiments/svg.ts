@@ -122,7 +122,8 @@ export function heatmapPanel(options: { title: string; xLabel: string; yLabel: s
 
 /**
  * Contour lines (marching squares, linear interpolation on cell edges) of several fields on
- * one grid: values[i][j] at (xs[j], ys[i]).
+ * one grid: values[i][j] at (xs[j], ys[i]). A field named '' draws no legend entry (several
+ * fields of one kind share the first one's).
  */
 export function contourPanel(options: { title: string; xLabel: string; yLabel: string; xs: number[]; ys: number[]; fields: { name: string; color: string; values: number[][] }[]; levels: number[]; markers?: Series[] }): Panel {
   return {
@@ -156,7 +157,7 @@ export function contourPanel(options: { title: string; xLabel: string; yLabel: s
         parts.push(`<path d="${segments.join('')}" fill="none" stroke="${f.color}" stroke-width="1.2"/>`);
       });
       for (const s of options.markers ?? []) for (const p of s.points) parts.push(`<circle cx="${px(p[0]).toFixed(1)}" cy="${py(p[1]).toFixed(1)}" r="${s.radius ?? 4}" fill="${s.color}"/>`);
-      parts.push(legend(x, y + h + 46, options.fields.map((f) => ({ name: f.name, mark: (cx: number, cy: number) => `<line x1="${cx}" y1="${cy}" x2="${cx + 10}" y2="${cy}" stroke="${f.color}" stroke-width="2"/>` }))));
+      parts.push(legend(x, y + h + 46, options.fields.filter((f) => f.name !== '').map((f) => ({ name: f.name, mark: (cx: number, cy: number) => `<line x1="${cx}" y1="${cy}" x2="${cx + 10}" y2="${cy}" stroke="${f.color}" stroke-width="2"/>` }))));
       return parts.join('');
     },
   };

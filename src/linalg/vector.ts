@@ -35,3 +35,15 @@ export function checkVector(op: string, what: string, x: unknown, n: number): as
   if (!(x instanceof Float64Array)) fail(op, `${what} must be a Float64Array, given ${Object.prototype.toString.call(x)}`);
   if (x.length !== n) fail(op, `${what} must have length ${n}, given ${x.length}`);
 }
+
+/**
+ * An eigenvector's sign is arbitrary (u and −u are both unit eigenvectors), and with it the sign
+ * of every slope uᵀg measured along it. This fixes the orientation: returns u or −u, whichever
+ * has its largest-magnitude entry positive (the first such entry in index order on a tie), so a
+ * direction's slope is the same across solvers, seeds and runs. A new array; u is not changed.
+ */
+export function orientSign(u: Float64Array): Float64Array {
+  let largest = 0;
+  for (let i = 1; i < u.length; i++) if (Math.abs(u[i]) > Math.abs(u[largest])) largest = i;
+  return u[largest] < 0 ? u.map((x) => -x) : u.slice();
+}

@@ -33,6 +33,17 @@ export function defaultTrainSettings(): TrainSettings {
   return { optimizer: 'adam', learningRate: 0.003, momentum: 0.9, weightDecay: 0, batchSize: 32, epochs: 20, milestones: [], gamma: 0.1, seed: 0 };
 }
 
+/**
+ * Training as the paper trains its models (B.1: SGD with momentum 0.9, weight decay on the
+ * weights only, a step schedule, to convergence), at the scale of the digits CNN: learning rate
+ * 0.05 (0.1 diverges there), λ = 5e-4, batches of 32, 60 epochs, ×0.1 at epochs 30 and 45. On
+ * digits the training accuracy is 100 % from epoch 15 and the objective changes by 0.04 % over
+ * the last 10 epochs. A fresh object.
+ */
+export function paperStyleTrainSettings(): TrainSettings {
+  return { optimizer: 'sgd', learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4, batchSize: 32, epochs: 60, milestones: [30, 45], gamma: 0.1, seed: 0 };
+}
+
 export interface EpochMetrics {
   epoch: number;
   learningRate: number;

@@ -36,19 +36,32 @@ describe('mbquad bias', () => {
   it('runs the study from a checkpoint and writes the JSON report and the three figures', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mbquad-bias-'));
     cli(['train', '--preset', 'convnet', '--depth', '0', '--width', '4', '--epochs', '1', '--checkpoints', '1', '--out', join(dir, 'run')]);
-    const study = ['bias', '--checkpoint', join(dir, 'run', 'epoch-0001.json'), '--kinds', 'ggn', '--batch-sizes', '256', '--k', '2', '--repeats', '2'];
+    const study = ['bias', '--checkpoint', join(dir, 'run', 'epoch-0001.json'), '--kinds', 'ggn', '--batch-sizes', '256', '--k', '2', '--repeats', '2', '--b1-batches', '0,3'];
     const out = cli([...study, '--out', join(dir, 'bias')], { MBQUAD_BACKEND: '' });
     expect(out).toMatch(/curvature products on cpu \(float64\)/);
+    expect(out).toMatch(/at θ: full-data objective [\d.]+, ‖∇L\(θ\)‖ = [\d.e+-]+/);
     expect(out).toMatch(/wrote .*bias-study.json/);
+    // The summary table fits 100 columns and reports signed medians with their counts.
+    for (const line of out.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
+    expect(out).toMatch(/ggn\s+256\s+2\s+[\d.]+ \[[\d.]+, [\d.]+\]\s+[+-][\d.e+-]+ \d+↑ \d+↓\s+[+-][\d.e+-]+/);
+    const report = JSON.parse(readFileSync(join(dir, 'bias', 'bias-study.json'), 'utf8'));
+    expect(report.settings.b1Batches).toEqual([0, 3]);
+    expect(report.studies[0].runs.map((r: { b1Batch: number }) => r.b1Batch)).toEqual([0, 3]);
     expect(readdirSync(join(dir, 'bias')).sort()).toEqual(['bias-study.json', 'fig1-ggn-b256.svg', 'fig2-ggn-b256.svg', 'fig4-ggn-b256.svg']);
 
     // The same study on the gpu.js backend, chosen by the environment: float32 products, so the
     // top eigenvalue agrees to float32 accuracy (Lanczos converges to 1e-10 of the operator it is given).
     const onGpu = cli([...study, '--out', join(dir, 'bias-gpu')], { MBQUAD_BACKEND: 'gpu' });
     expect(onGpu).toMatch(/curvature products on gpu\.js\/\w+ \(float32\)/);
-    const top = (d: string) => JSON.parse(readFileSync(join(dir, d, 'bias-study.json'), 'utf8')).studies[0].eigen.values[0] as number;
+    const top = (d: string) => JSON.parse(readFileSync(join(dir, d, 'bias-study.json'), 'utf8')).studies[0].runs[0].eigen.values[0] as number;
     expect(Math.abs(top('bias-gpu') - top('bias')) / top('bias')).toBeLessThan(1e-4);
     expect(() => cli([...study, '--backend', 'tpu'])).toThrow(/--backend \(or MBQUAD_BACKEND\) takes cpu or gpu, given 'tpu'/);
     expect(() => cli([...study, '--backend', 'gpu', '--gpu-mode', 'cuda'])).toThrow(/--gpu-mode \(or MBQUAD_GPU_MODE\) takes auto, headlessgl/);
+    // Options are checked before any work: these fail at once, before a model is loaded.
+    expect(() => cli([...study, '--repeats', '-1'])).toThrow(/mbquad: bias: --repeats must be ≥ 0, given -1/);
+    expect(() => cli([...study, '--k', '0'])).toThrow(/mbquad: bias: --k must be ≥ 1, given 0/);
+    expect(() => cli([...study, '--b1-batches', '1,1'])).toThrow(/--b1-batches must be distinct integers ≥ 0/);
+    expect(() => cli([...study, '--optimizer', 'adam'])).toThrow(/--optimizer chooses how to train the default model; a --checkpoint is already trained/);
+    expect(() => cli([...study, '--b1-batches', '9'])).toThrow(/biasStudy: b1Batches must be distinct integers in \[0, 4\]/);
   }, 180_000);
 });
