@@ -1,5 +1,4 @@
 /** `mbquad bias`: the bias study (Figs. 1, 2, 4) on a trained small CNN and the digits data. */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { biasStudy, type BiasStudy, type ErrorSummary } from '../curvature/bias.ts';
 import type { CurvatureKind } from '../curvature/operators.ts';
@@ -7,12 +6,13 @@ import { problem } from '../curvature/problem.ts';
 import { fromSpec } from '../nn/model.ts';
 import { convNet } from '../nn/presets.ts';
 import type { ModelSpec } from '../nn/spec.ts';
-import { defaultTrainSettings, initialTrainState, paperStyleTrainSettings, train, type TrainSettings } from '../nn/train.ts';
+import { defaultTrainSettings, evaluate, initialTrainState, paperStyleTrainSettings, train, type TrainSettings } from '../nn/train.ts';
 import { norm } from '../linalg/vector.ts';
 import { gradient, loss } from '../curvature/products.ts';
 import { fail } from '../tensor/index.ts';
 import { figure1, figure2, figure4 } from './bias-figures.ts';
 import { readCheckpoint } from './checkpoint.ts';
+import { atomicWrite, ensureDirectory } from './files.ts';
 import { loadDataSource } from './datasets.ts';
 import { BACKEND_HELP, chooseBackend, describeBackend } from './backend-choice.ts';
 import type { Options } from './options.ts';
@@ -78,6 +78,7 @@ export function biasCommand(opts: Options): void {
   for (const b of batchSizes) if (b < 1) fail('bias', `--batch-sizes must be positive, given ${b}`);
   const k = opts.integer('k', 8);
   if (k < 1) fail('bias', `--k must be ≥ 1, given ${k}`);
+  const b1Given = opts.has('b1-batches');
   const b1Batches = opts.integerList('b1-batches', [0, 1, 2]);
   if (b1Batches.some((b) => b < 0) || new Set(b1Batches).size !== b1Batches.length) fail('bias', `--b1-batches must be distinct integers ≥ 0, given ${b1Batches}`);
   const repeats = opts.integer('repeats', 8);
@@ -119,23 +120,29 @@ export function biasCommand(opts: Options): void {
   console.log(`curvature products on ${describeBackend(backend)}`);
   const trainData = { inputs: data.train.inputs, targets: data.train.targets };
   // How far θ is from a stationary point of the objective the quadratics model (Eq. 1, full data).
-  const atTheta = { objective: loss(p, trainData), gradientNorm: norm(gradient(p, trainData)) };
-  console.log(`at θ: full-data objective ${atTheta.objective.toPrecision(4)}, ‖∇L(θ)‖ = ${atTheta.gradientNorm.toExponential(2)}`);
-  mkdirSync(outDir, { recursive: true });
+  const atTheta = {
+    objective: loss(p, trainData),
+    gradientNorm: norm(gradient(p, trainData)),
+    trainAccuracy: evaluate(model, params!, data.train).accuracy,
+    testAccuracy: data.test ? evaluate(model, params!, data.test).accuracy : null,
+  };
+  console.log(`at θ: full-data objective ${atTheta.objective.toPrecision(4)}, ‖∇L(θ)‖ = ${atTheta.gradientNorm.toExponential(2)}, train accuracy ${(100 * atTheta.trainAccuracy).toFixed(2)}%`);
+  ensureDirectory(outDir, 'output folder');
 
   const studies: BiasStudy[] = [];
   for (const kind of kinds) {
     for (const batchSize of batchSizes) {
       const started = performance.now();
       const study = biasStudy(p, trainData, {
-        kind, batchSize, k, seed, b1Batches, repeats,
+        kind, batchSize, k, seed, repeats,
+        ...(b1Given ? { b1Batches } : {}), // else the study's own rule (batches 0, 1, 2), stated in its JSON
         onProgress: (stage, done, total) => bar.update(`${kind} |B|=${batchSize}: ${stage}`, done, total, ''),
       });
       studies.push(study);
       const name = `${kind}-b${batchSize}`;
-      writeFileSync(join(outDir, `fig1-${name}.svg`), figure1(study));
-      writeFileSync(join(outDir, `fig2-${name}.svg`), figure2(study));
-      writeFileSync(join(outDir, `fig4-${name}.svg`), figure4(study));
+      atomicWrite(join(outDir, `fig1-${name}.svg`), figure1(study), 'figure');
+      atomicWrite(join(outDir, `fig2-${name}.svg`), figure2(study), 'figure');
+      atomicWrite(join(outDir, `fig4-${name}.svg`), figure4(study), 'figure');
       bar.finish(`${kind} |B|=${batchSize}: ${study.runs.length} B1s, ${study.numBatches} batches (${((performance.now() - started) / 1000).toFixed(1)} s)`);
     }
   }
@@ -144,7 +151,7 @@ export function biasCommand(opts: Options): void {
     atTheta,
     studies,
   };
-  writeFileSync(join(outDir, 'bias-study.json'), JSON.stringify(report, null, 1));
+  atomicWrite(join(outDir, 'bias-study.json'), JSON.stringify(report, null, 1), 'study results');
   console.log(summaryTable(studies));
   console.log(`wrote ${join(outDir, 'bias-study.json')} and fig1/fig2/fig4-<kind>-b<size>.svg`);
 }

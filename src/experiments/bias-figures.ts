@@ -7,7 +7,7 @@ import type { B1Run, BiasStudy, Measured } from '../curvature/bias.ts';
 import { evaluateProjected, type ProjectedQuadratic } from '../curvature/projected.ts';
 import { contourPanel, heatmapPanel, scatterPanel, svgDocument, type Panel, type Series } from './svg.ts';
 
-const RED = '#d62728', GRAY = '#7f7f7f', BLACK = '#111', BLUE = '#1f77b4';
+const RED = '#d62728', GRAY = '#7f7f7f', BLACK = '#111', BLUE = '#1f77b4', LIGHT_BLUE = '#9ecae1';
 
 /** B1 (red), every other batch (gray, spread around its index), full data (black line). */
 function directionSeries(values: Measured[]): Series[] {
@@ -77,7 +77,7 @@ function projectedPanel(run: B1Run, others: number): Panel {
   const field = (p: ProjectedQuadratic) => grid.map((b) => grid.map((a) => evaluateProjected(p, a, b)));
   const full = field(q.full);
   const lo = Math.min(...full.flat()), hi = Math.max(...full.flat());
-  const levels = Array.from({ length: 8 }, (_, i) => lo + ((hi - lo) * (i + 0.5) ** 2) / 64);
+  const levels = Array.from({ length: 4 }, (_, i) => lo + ((hi - lo) * (i + 0.5) ** 2) / 16);
   const marker = (p: ProjectedQuadratic, color: string): Series[] => {
     const m = minimizer(p);
     return m ? [{ name: 'minimum', color, points: [m] }] : [];
@@ -89,7 +89,7 @@ function projectedPanel(run: B1Run, others: number): Panel {
     xs: grid,
     ys: grid,
     fields: [
-      ...shown.map((o, i) => ({ name: i === 0 ? `q on ${shown.length} other batches` : '', color: BLUE, values: field(o) })),
+      ...shown.map((o, i) => ({ name: i === 0 ? `q on ${shown.length} other batches` : '', color: LIGHT_BLUE, values: field(o) })),
       { name: 'q on B1', color: RED, values: field(q.b1) },
       { name: 'q on the full data', color: BLACK, values: full },
     ],

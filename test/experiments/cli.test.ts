@@ -39,7 +39,7 @@ describe('mbquad bias', () => {
     const study = ['bias', '--checkpoint', join(dir, 'run', 'epoch-0001.json'), '--kinds', 'ggn', '--batch-sizes', '256', '--k', '2', '--repeats', '2', '--b1-batches', '0,3'];
     const out = cli([...study, '--out', join(dir, 'bias')], { MBQUAD_BACKEND: '' });
     expect(out).toMatch(/curvature products on cpu \(float64\)/);
-    expect(out).toMatch(/at θ: full-data objective [\d.]+, ‖∇L\(θ\)‖ = [\d.e+-]+/);
+    expect(out).toMatch(/at θ: full-data objective [\d.]+, ‖∇L\(θ\)‖ = [\d.e+-]+, train accuracy [\d.]+%/);
     expect(out).toMatch(/wrote .*bias-study.json/);
     // The summary table fits 100 columns and reports signed medians with their counts.
     for (const line of out.split('\n')) expect(line.length).toBeLessThanOrEqual(100);

@@ -1,0 +1,46 @@
+/**
+ * The README states what the committed results show: its generated regions equal what
+ * tools/readme-results.ts makes of the JSON, and the prose around them ("Reading them") makes
+ * claims that are checked here against the same JSON.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { BIAS_RESULTS, biasSection, readRegion, replaceRegion, type BiasReport } from '../tools/readme-results.ts';
+
+const readme = readFileSync('README.md', 'utf8');
+const report = JSON.parse(readFileSync(BIAS_RESULTS, 'utf8')) as BiasReport;
+
+describe('README results', () => {
+  it("the bias region is what `npm run readme` makes of docs/bias/bias-study.json", () => {
+    expect(readRegion(readme, 'bias')).toBe(biasSection(report));
+  });
+
+  it('the prose on the bias study says what the JSON shows', () => {
+    const study = (kind: string, size: number) => report.studies.find((s) => s.kind === kind && s.batchSize === size)!;
+    for (const kind of ['ggn', 'hessian']) {
+      const [small, large] = [study(kind, 32), study(kind, 128)];
+      // "a batch's own λ1 overestimates …, and more at |B| = 32 than at 128"
+      expect(small.summary.topCurvatureRatio!.median).toBeGreaterThan(large.summary.topCurvatureRatio!.median);
+      expect(large.summary.topCurvatureRatio!.median).toBeGreaterThan(1);
+      // "at |B| = 32 B1 underestimates … most of its top-8 eigenvectors, at |B| = 128 it overestimates most of them"
+      expect(small.summary.eigenCurvature.b1.under).toBeGreaterThan(small.summary.eigenCurvature.b1.count / 2);
+      expect(large.summary.eigenCurvature.b1.over).toBeGreaterThan(large.summary.eigenCurvature.b1.count / 2);
+      // "on B1 the slope at the iterate is below the full data's"
+      for (const s of [small, large]) expect(s.summary.cgSlope.b1.under).toBe(s.summary.cgSlope.b1.count);
+      // "the trained model fits the training set (100 % accuracy)"
+      expect(report.atTheta.trainAccuracy).toBe(1);
+    }
+    // "The Hessian gives nearly the same numbers as the GGN": top ratios within 5 %.
+    for (const size of [32, 128]) {
+      const [g, h] = [study('ggn', size), study('hessian', size)];
+      expect(Math.abs(g.summary.topCurvatureRatio!.median / h.summary.topCurvatureRatio!.median - 1)).toBeLessThan(0.05);
+    }
+  });
+
+  it('replaceRegion and readRegion round-trip and refuse a missing or repeated region', () => {
+    const text = 'a\n<!-- results:x -->\nold\n<!-- /results:x -->\nb';
+    expect(readRegion(replaceRegion(text, 'x', 'new\nlines'), 'x')).toBe('new\nlines');
+    expect(() => replaceRegion(text, 'y', '')).toThrow(/region 'y' must occur exactly once/);
+    expect(() => replaceRegion(text + text, 'x', '')).toThrow(/exactly once/);
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * The README's numbers come from the committed results, never by hand: this rewrites each
+ * marked region `<!-- results:NAME -->` … `<!-- /results:NAME -->` of README.md from the JSON it
+ * names, and test/readme-results.test.ts fails when a region and its JSON disagree.
+ * Run: npx tsx tools/readme-results.ts   (npm run readme)
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { BiasStudy, ErrorSummary } from '../src/curvature/bias.ts';
+import type { TrainSettings } from '../src/nn/train.ts';
+
+export const BIAS_RESULTS = 'docs/bias/bias-study.json';
+
+/** What `mbquad bias` writes (the fields read here). */
+export interface BiasReport {
+  settings: { source: string; trainSettings: TrainSettings; checkpoint: string | null; weightDecay: number; k: number; repeats: number; seed: number; backend: string };
+  atTheta: { objective: number; gradientNorm: number; trainAccuracy: number; testAccuracy: number | null };
+  studies: BiasStudy[];
+}
+
+const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toPrecision(2)}`;
+const counts = (e: ErrorSummary) => `${signed(e.median)} (${e.over} over, ${e.under} under)`;
+const kindName = (s: BiasStudy) => (s.kind === 'ggn' ? 'GGN' : 'Hessian');
+
+/** The bias study's summary: settings, a table, and sentences whose every number is the JSON's. */
+export function biasSection(report: BiasReport): string {
+  const t = report.settings.trainSettings;
+  const { k, repeats } = report.settings;
+  const first = report.studies[0];
+  const training = report.settings.checkpoint
+    ? `the checkpoint ${report.settings.checkpoint}`
+    : `the digits CNN trained by \`mbquad bias\` itself: ${t.optimizer.toUpperCase()}, learning rate ${t.learningRate}${t.optimizer === 'sgd' ? `, momentum ${t.momentum}` : ''}, weight decay ${t.weightDecay}, batches of ${t.batchSize}, ${t.epochs} epochs${t.milestones.length ? `, ×${t.gamma} at epochs ${t.milestones.join(', ')}` : ''}, seed ${t.seed}`;
+  const paragraph = [
+    `Measured with \`npx mbquad bias --out docs/bias\` (curvature products on ${report.settings.backend}) on ${training}.`,
+    `At θ the full-data objective (Eq. 1, λ = ${report.settings.weightDecay}) is ${report.atTheta.objective.toPrecision(4)}, ‖∇L(θ)‖ = ${report.atTheta.gradientNorm.toExponential(2)},`,
+    `the training accuracy ${(100 * report.atTheta.trainAccuracy).toFixed(2)} %${report.atTheta.testAccuracy === null ? '' : ` and the test accuracy ${(100 * report.atTheta.testAccuracy).toFixed(2)} %`}.`,
+    `Each study uses ${first.numExamples.toLocaleString('en-US')} of the training images (the partition drops the remainder of a seeded shuffle);`,
+    `B1 is each of ${first.b1Rule}.`,
+  ].join(' ');
+  const lines = [
+    ...wrap(paragraph, ''),
+    '',
+    `| curvature | \\|B\\| | batches | λ1(B)/c_full(u1): median [min, max], batches 0–${repeats - 1} as B1 | curvature error on B1, top-${k} eigenvectors | same, other batches (median) | curvature error on B1, CG directions | slope error on B1, CG directions |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...report.studies.map((s) => {
+      const r = s.summary.topCurvatureRatio;
+      const ratio = r ? `**${r.median.toFixed(2)}×** [${r.min.toFixed(2)}, ${r.max.toFixed(2)}]` : '–';
+      return `| ${kindName(s)} | ${s.batchSize} | ${s.numBatches} | ${ratio} | ${counts(s.summary.eigenCurvature.b1)} | ${signed(s.summary.eigenCurvature.others.median)} | ${counts(s.summary.cgCurvature.b1)} | ${counts(s.summary.cgSlope.b1)} |`;
+    }),
+    '',
+    ...wrap('Errors are signed, (x_B1 − x_full)/|x_full|, pooled over the B1s and their directions: their median, and how many are over- and underestimates. What they show:', ''),
+    '',
+    ...report.studies.flatMap((s) => {
+      const ratios = s.topCurvatureRatios;
+      const above = ratios.filter((x) => x > 1).length;
+      const e = s.summary.eigenCurvature, slope = s.summary.cgSlope.b1;
+      return wrap(`${kindName(s)}, |B| = ${s.batchSize}: λ1 of B1 exceeds the full-data curvature along its u1 for ${above} of ${ratios.length} batches; along all top-${k} eigenvectors B1 overestimates ${e.b1.over} of ${e.b1.count} times (the other batches: ${e.others.over} of ${e.others.count}); CG's slope on B1 is below the full data's at ${slope.under} of ${slope.count} iterates.`, '- ');
+    }),
+  ];
+  return lines.join('\n');
+}
+
+/** Words filled into lines of at most 100 columns; the first line starts with `lead`, the rest are indented to match. */
+function wrap(text: string, lead: string): string[] {
+  const lines: string[] = [];
+  let line = lead;
+  for (const word of text.split(' ')) {
+    if (line.trim() !== lead.trim() && line.length + 1 + word.length > 100) {
+      lines.push(line);
+      line = ' '.repeat(lead.length) + word;
+    } else line = line === lead ? lead + word : `${line} ${word}`;
+  }
+  return [...lines, line];
+}
+
+/** Replaces the body of region NAME; throws unless it occurs exactly once. */
+export function replaceRegion(text: string, name: string, body: string): string {
+  const open = `<!-- results:${name} -->`, close = `<!-- /results:${name} -->`;
+  const start = text.indexOf(open), end = text.indexOf(close);
+  if (start < 0 || end < start || text.indexOf(open, start + 1) >= 0) throw new Error(`README: region '${name}' must occur exactly once`);
+  return `${text.slice(0, start + open.length)}\n${body}\n${text.slice(end)}`;
+}
+
+/** The body of region NAME as it stands. */
+export function readRegion(text: string, name: string): string {
+  const open = `<!-- results:${name} -->`, close = `<!-- /results:${name} -->`;
+  const start = text.indexOf(open), end = text.indexOf(close);
+  if (start < 0 || end < start) throw new Error(`README: no region '${name}'`);
+  return text.slice(start + open.length + 1, end - 1);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const report = JSON.parse(readFileSync(BIAS_RESULTS, 'utf8')) as BiasReport;
+  writeFileSync('README.md', replaceRegion(readFileSync('README.md', 'utf8'), 'bias', biasSection(report)));
+  console.log(`README.md: region 'bias' rewritten from ${BIAS_RESULTS}`);
+}
