@@ -37,8 +37,9 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {
-  // Bad input is reported in one line; anything else is a bug and keeps its stack.
-  if (e instanceof MbquadError) console.error(`mbquad: ${e.message}`);
-  else console.error(e);
+  // Every failure is one line; MBQUAD_DEBUG=1 adds the stack (for bug reports).
+  if (process.env.MBQUAD_DEBUG === '1') console.error(e);
+  else if (e instanceof MbquadError) console.error(`mbquad: ${e.message}`);
+  else console.error(`mbquad: internal error: ${e instanceof Error ? e.message : String(e)} (MBQUAD_DEBUG=1 shows where)`);
   process.exitCode = 1;
 });

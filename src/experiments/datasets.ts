@@ -2,7 +2,7 @@
  * Loading data sets from files (Node only): the shipped digits, MNIST/Fashion-MNIST IDX files
  * and CIFAR-10/100 binary batches, plain or gzip-compressed (detected by the gzip magic bytes).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -11,14 +11,14 @@ import { parseDigitsCsv } from '../nn/data/digits.ts';
 import { parseCifar, type CifarVariant } from '../nn/data/cifar.ts';
 import { idxDataset, parseIdx } from '../nn/data/idx.ts';
 import { fail, Random } from '../tensor/index.ts';
+import { readInputFile } from './files.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DIGITS_PATH = join(repoRoot, 'data', 'digits.csv.gz');
 
 /** A file's bytes, gunzipped when it starts with the gzip magic 1f 8b; errors name the file. */
 export function readMaybeGzip(path: string): Uint8Array {
-  if (!existsSync(path)) fail('readFile', `${path}: no such file`);
-  const raw = readFileSync(path);
+  const raw = readInputFile(path, 'data file');
   if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
     try {
       return new Uint8Array(gunzipSync(raw));

@@ -92,7 +92,9 @@ export function ensureDirectory(path: string, what: string): void {
     try {
       stat = nodeFs.statSync(p);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') fail('write', `cannot create the ${what} ${path}: ${p}: ${systemReason(e)}`);
+      // Missing, or under a non-directory (ENOTDIR): look at the parent, which names the culprit.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') fail('write', `cannot create the ${what} ${path}: ${p}: ${systemReason(e)}`);
     }
     if (stat) {
       if (!stat.isDirectory()) fail('write', `cannot create the ${what} ${path}: ${p} is not a directory`);

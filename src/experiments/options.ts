@@ -29,6 +29,15 @@ export class Options {
     return v;
   }
 
+  /** A flag without a value: true when given. */
+  flag(name: string): boolean {
+    this.used.add(name);
+    const v = this.values.get(name);
+    if (v === undefined) return false;
+    if (v !== true) fail('options', `--${name} takes no value, given '${v}'`);
+    return true;
+  }
+
   number(name: string, fallback: number): number {
     if (!this.has(name)) return fallback;
     const s = this.string(name);

@@ -1,13 +1,14 @@
 /** `mbquad train`: trains a preset or spec on a data set, with progress, checkpoints and resume. */
-import { join } from 'node:path';
-import { existsSync, readFileSync } from 'node:fs';
-import { fromSpec } from '../nn/model.ts';
+import { dirname, join } from 'node:path';
+import { fromSpec, type Model } from '../nn/model.ts';
 import { allCnnC, convNet, mlp } from '../nn/presets.ts';
 import type { ModelSpec } from '../nn/spec.ts';
-import { defaultTrainSettings, initialTrainState, logSpacedEpochs, train, type TrainSettings } from '../nn/train.ts';
-import { fail } from '../tensor/index.ts';
+import { checkTrainSettings, defaultTrainSettings, initialTrainState, logSpacedEpochs, train, type TrainSettings, type TrainState } from '../nn/train.ts';
+import { fail, MbquadError } from '../tensor/index.ts';
 import { readCheckpoint, writeCheckpoint, CHECKPOINT_FORMAT } from './checkpoint.ts';
-import { loadDataSource } from './datasets.ts';
+import { loadDataSource, type Split } from './datasets.ts';
+import { ensureDirectory, nodeFileSystem, readInputFile, type FileSystem } from './files.ts';
+import { acquireRunLock, checkpointsIn, manifestDifferences, moveRunAside, readManifest, runManifest, RUN_MANIFEST, writeManifest } from './run-folder.ts';
 import { ProgressBar } from './progress.ts';
 import type { Options } from './options.ts';
 
@@ -28,16 +29,20 @@ export const TRAIN_HELP = `mbquad train [options]
   --gamma X            (default 0.1)
   --seed N             initialization and shuffling seed (default 0)
   --checkpoints N      checkpoints at N log-spaced epochs from 1 to the last, plus epoch 0 (default 8)
-  --out DIR            where checkpoints go (default runs/<model>-<data>-seed<seed>)
+  --out DIR            the run folder (default runs/<model>-<data>-seed<seed>): one run per
+                       folder, with its manifest run.json and a lock while it trains
   --resume FILE        continue from a checkpoint: its model, data and settings are used;
-                       --epochs may be raised
+                       --epochs may be raised; continues in the checkpoint's own folder
+                       unless --out names another (a branch)
+  --force              start over in an --out that holds another run: its files are moved
+                       aside into replaced-<time>/ inside it, never deleted
 `;
 
 /** A JSON spec file, with errors that name the file. */
 function readSpecFile(path: string): ModelSpec {
-  if (!existsSync(path)) fail('train', `--spec ${path}: no such file`);
+  const text = readInputFile(path, 'model spec (--spec)').toString('utf8');
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(text);
   } catch (e) {
     return fail('train', `--spec ${path}: not valid JSON (${(e as Error).message})`);
   }
@@ -56,9 +61,31 @@ function buildSpec(opts: Options, inputShape: number[], classes: number): { spec
   return fail('train', `unknown preset '${preset}'; known: convnet, mlp, allcnnc`);
 }
 
-export function trainCommand(opts: Options): void {
-  const resumed = opts.has('resume') ? readCheckpoint(opts.string('resume')) : null;
+/** The command's I/O seam: tests pass a file system that fails on purpose. */
+export interface TrainIo {
+  fileSystem?: FileSystem;
+}
+
+/** Refuses a model whose input or output does not fit the data (before anything is written). */
+function checkModelFitsData(model: Model, data: Split, source: string): void {
+  const input = data.train.inputShape;
+  if (model.inputShape.join(',') !== input.join(',')) fail('train', `the model takes inputs [${model.inputShape}], the data ${source} have [${input}]`);
+  const outputs = model.outputShape.reduce((a, b) => a * b, 1);
+  if (model.outputShape.length !== 1 || outputs !== data.train.numClasses) {
+    fail('train', `the model has outputs [${model.outputShape}], the data ${source} have ${data.train.numClasses} classes (a linear output of ${data.train.numClasses} is needed)`);
+  }
+}
+
+export function trainCommand(opts: Options, io: TrainIo = {}): void {
+  const fileSystem = io.fileSystem ?? nodeFileSystem;
+  // 1. Read and check everything — options, checkpoint, spec against data — before any write.
+  const resumePath = opts.has('resume') ? opts.string('resume') : null;
+  const resumed = resumePath ? readCheckpoint(resumePath) : null;
   const source = resumed ? resumed.data : opts.string('data', 'digits');
+  const force = opts.flag('force');
+  if (force && resumePath) fail('train', '--force starts a new run over an old one; it does not combine with --resume');
+  const checkpointCount = opts.integer('checkpoints', 8);
+  if (checkpointCount < 1) fail('train', `--checkpoints must be an integer ≥ 1, given ${checkpointCount}`);
   const data = loadDataSource(source);
   let spec: ModelSpec, label: string, settings: TrainSettings;
   if (resumed) {
@@ -80,33 +107,80 @@ export function trainCommand(opts: Options): void {
       seed: opts.integer('seed', defaults.seed),
     };
   }
-  const outDir = opts.has('out') ? opts.string('out') : join('runs', `${label}-${source.split(':')[0]}-seed${settings.seed}`);
-  const checkpointCount = opts.integer('checkpoints', 8);
+  const ownFolder = resumePath ? dirname(resumePath) : null;
+  const outDir = opts.has('out') ? opts.string('out') : ownFolder ?? join('runs', `${label}-${source.split(':')[0]}-seed${settings.seed}`);
   opts.checkAllUsed();
+  checkTrainSettings(settings);
   const model = fromSpec(spec);
-  console.log(`model (${label}):\n${model.summary()}`);
-  console.log(`data: ${source}: ${data.train.targets.length} training, ${data.test.targets.length} test examples`);
-  console.log(`settings: ${JSON.stringify(settings)}`);
-
+  checkModelFitsData(model, data, source);
   let state = resumed ? resumed.state : initialTrainState(model, settings);
   if (state.epoch > settings.epochs) fail('train', `the checkpoint is at epoch ${state.epoch}, beyond --epochs ${settings.epochs}`);
-  const checkpointEpochs = new Set(logSpacedEpochs(settings.epochs, checkpointCount));
-  const save = (s: typeof state) => {
-    const path = join(outDir, `epoch-${String(s.epoch).padStart(4, '0')}.json`);
-    writeCheckpoint(path, { format: CHECKPOINT_FORMAT, spec, settings, data: source, state: s });
-    return path;
+
+  // 2. The folder must hold this run or nothing (read-only checks first, again under the lock).
+  const manifest = runManifest(spec, source, settings);
+  const elsewhere = `choose another --out${resumed ? '' : ', or --force to start over (the old run is moved aside)'}`;
+  const checkFolder = () => {
+    const existing = readManifest(outDir);
+    const checkpoints = checkpointsIn(outDir);
+    if (force && !resumed) return;
+    if (existing) {
+      const diffs = manifestDifferences(existing, manifest);
+      if (diffs.length > 0) fail('train', `the run folder ${outDir} holds another run (${diffs.join('; ')}); ${elsewhere}`);
+    }
+    if (!resumed && (existing || checkpoints.length > 0)) {
+      const last = checkpoints[checkpoints.length - 1];
+      fail('train', `the run folder ${outDir} already holds a run${last ? ` (up to epoch ${last.epoch})` : ''}; continue it with --resume ${last?.path ?? join(outDir, 'epoch-NNNN.json')}, or ${elsewhere}`);
+    }
+    if (resumed && !existing && checkpoints.length > 0 && outDir !== ownFolder) {
+      fail('train', `the run folder ${outDir} holds checkpoints of an unknown run (no ${RUN_MANIFEST}); choose another --out`);
+    }
+    const later = checkpoints.filter((c) => c.epoch > state.epoch);
+    if (resumed && later.length > 0) {
+      fail('train', `resuming from epoch ${state.epoch} in ${outDir} would overwrite its later checkpoints (epochs ${later.map((c) => c.epoch).join(', ')}) with a different history; resume from ${later[later.length - 1].path}, or branch with --out OTHER_FOLDER`);
+    }
   };
-  if (state.epoch === 0 && checkpointEpochs.has(0)) save(state);
-  const bar = new ProgressBar();
-  const started = performance.now();
-  state = train(model, data, settings, state, {
-    onBatch: (epoch, b, batches, objective, accuracy) =>
-      bar.update(`epoch ${epoch + 1}/${settings.epochs}`, b + 1, batches, `loss ${objective.toFixed(4)} acc ${(100 * accuracy).toFixed(1)}%`),
-    onEpoch: (s, m) => {
-      const saved = checkpointEpochs.has(s.epoch) ? `  → ${save(s)}` : '';
-      bar.finish(`epoch ${m.epoch}/${settings.epochs}  lr ${m.learningRate.toPrecision(3)}  train loss ${m.trainLoss.toFixed(4)} acc ${(100 * m.trainAccuracy).toFixed(2)}%  test loss ${m.testLoss?.toFixed(4)} acc ${(100 * (m.testAccuracy ?? 0)).toFixed(2)}%  (${m.seconds.toFixed(1)} s)${saved}`);
-    },
-  });
-  const last = state.history[state.history.length - 1];
-  console.log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s: test accuracy ${last ? (100 * (last.testAccuracy ?? 0)).toFixed(2) : '–'}%, checkpoints in ${outDir}`);
+  checkFolder();
+
+  // 3. Take the folder: create it, lock it, check again (another run may have come first), write the manifest.
+  ensureDirectory(outDir, 'run folder');
+  const release = acquireRunLock(outDir, elsewhere);
+  try {
+    checkFolder();
+    if (force && !resumed && (readManifest(outDir) || checkpointsIn(outDir).length > 0)) console.error(`mbquad: --force: moved the old run to ${moveRunAside(outDir)}`);
+    if (!readManifest(outDir)) writeManifest(outDir, manifest, fileSystem);
+    console.log(`model (${label}):\n${model.summary()}`);
+    console.log(`data: ${source}: ${data.train.targets.length} training, ${data.test.targets.length} test examples`);
+    console.log(`settings: ${JSON.stringify(settings)}`);
+    console.log(`run folder: ${outDir}`);
+
+    const checkpointEpochs = new Set(logSpacedEpochs(settings.epochs, checkpointCount));
+    let lastSaved: string | null = resumePath && ownFolder === outDir ? resumePath : null;
+    const save = (s: TrainState) => {
+      const path = join(outDir, `epoch-${String(s.epoch).padStart(4, '0')}.json`);
+      try {
+        writeCheckpoint(path, { format: CHECKPOINT_FORMAT, spec, settings, data: source, state: s }, fileSystem);
+      } catch (e) {
+        if (!(e instanceof MbquadError)) throw e;
+        const resume = lastSaved ? `; the last complete checkpoint is ${lastSaved} (continue with --resume ${lastSaved})` : '; no checkpoint of this run was completed';
+        return fail(e.op, `${e.message.slice(e.op.length + 2)}${resume}`);
+      }
+      lastSaved = path;
+      return path;
+    };
+    if (state.epoch === 0 && checkpointEpochs.has(0)) save(state);
+    const bar = new ProgressBar();
+    const started = performance.now();
+    state = train(model, data, settings, state, {
+      onBatch: (epoch, b, batches, objective, accuracy) =>
+        bar.update(`epoch ${epoch + 1}/${settings.epochs}`, b + 1, batches, `loss ${objective.toFixed(4)} acc ${(100 * accuracy).toFixed(1)}%`),
+      onEpoch: (s, m) => {
+        const saved = checkpointEpochs.has(s.epoch) ? `  → ${save(s)}` : '';
+        bar.finish(`epoch ${m.epoch}/${settings.epochs}  lr ${m.learningRate.toPrecision(3)}  train loss ${m.trainLoss.toFixed(4)} acc ${(100 * m.trainAccuracy).toFixed(2)}%  test loss ${m.testLoss?.toFixed(4)} acc ${(100 * (m.testAccuracy ?? 0)).toFixed(2)}%  (${m.seconds.toFixed(1)} s)${saved}`);
+      },
+    });
+    const last = state.history[state.history.length - 1];
+    console.log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s: test accuracy ${last ? (100 * (last.testAccuracy ?? 0)).toFixed(2) : '–'}%, checkpoints in ${outDir}`);
+  } finally {
+    release();
+  }
 }

@@ -16,7 +16,7 @@ describe('mbquad train', () => {
     const out = cli(['train', ...common, '--epochs', '4', '--out', join(dir, 'full')]);
     expect(out).toMatch(/total: \d+ parameters/);
     expect(out).toMatch(/done in .* test accuracy \d+\.\d+%/);
-    expect(readdirSync(join(dir, 'full')).sort()).toEqual(['epoch-0000.json', 'epoch-0001.json', 'epoch-0002.json', 'epoch-0004.json']);
+    expect(readdirSync(join(dir, 'full')).sort()).toEqual(['epoch-0000.json', 'epoch-0001.json', 'epoch-0002.json', 'epoch-0004.json', 'run.json']);
     cli(['train', ...common, '--epochs', '2', '--out', join(dir, 'part')]);
     cli(['train', '--resume', join(dir, 'part', 'epoch-0002.json'), '--epochs', '4', '--out', join(dir, 'part')]);
     const full = readCheckpoint(join(dir, 'full', 'epoch-0004.json'));
@@ -28,7 +28,7 @@ describe('mbquad train', () => {
   it('reports bad options in one line', () => {
     expect(() => cli(['train', '--epochs', 'many'])).toThrow(/mbquad: options: --epochs must be a number, given 'many'/);
     expect(() => cli(['train', '--epoch', '3'])).toThrow(/unknown option --epoch/);
-    expect(() => cli(['train', '--spec', '/nonexistent/spec.json'])).toThrow(/mbquad: train: --spec \/nonexistent\/spec.json: no such file/);
+    expect(() => cli(['train', '--spec', '/nonexistent/spec.json'])).toThrow(/mbquad: read: cannot read the model spec \(--spec\) \/nonexistent\/spec.json: no such file or directory/);
   });
 });
 
