@@ -57,6 +57,11 @@ describe('mbquad bias', () => {
     expect(Math.abs(top('bias-gpu') - top('bias')) / top('bias')).toBeLessThan(1e-4);
     expect(() => cli([...study, '--backend', 'tpu'])).toThrow(/--backend \(or MBQUAD_BACKEND\) takes cpu or gpu, given 'tpu'/);
     expect(() => cli([...study, '--backend', 'gpu', '--gpu-mode', 'cuda'])).toThrow(/--gpu-mode \(or MBQUAD_GPU_MODE\) takes auto, headlessgl/);
+    // --repeats 0 skips the top-curvature ratio: no NaN, a dash in the table and null in the JSON.
+    const noRatio = cli([...study, '--repeats', '0', '--out', join(dir, 'bias-0')], { MBQUAD_BACKEND: '' });
+    expect(noRatio).toMatch(/ggn\s+256\s+2\s+–\s+[+-]/);
+    expect(noRatio).not.toMatch(/NaN/);
+    expect(JSON.parse(readFileSync(join(dir, 'bias-0', 'bias-study.json'), 'utf8')).studies[0].summary.topCurvatureRatio).toBeNull();
     // Options are checked before any work: these fail at once, before a model is loaded.
     expect(() => cli([...study, '--repeats', '-1'])).toThrow(/mbquad: bias: --repeats must be ≥ 0, given -1/);
     expect(() => cli([...study, '--k', '0'])).toThrow(/mbquad: bias: --k must be ≥ 1, given 0/);
