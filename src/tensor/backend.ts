@@ -13,6 +13,8 @@ export type { BinaryOp, UnaryOp };
 
 export interface Backend {
   readonly name: string;
+  /** The precision it computes in: 'float64' (CPU) or 'float32' (gpu.js). */
+  readonly dtype: 'float64' | 'float32';
   /** Wraps float64 data of the given shape as a tensor of this backend (data is not copied on the CPU). */
   fromFloat64(data: Float64Array, shape: Shape): Tensor;
   /** The tensor's elements in row-major order (a read-back on devices; the storage itself on the CPU). */

@@ -26,15 +26,15 @@ export interface MatmulOptions {
 
 /**
  * a: [..., m, k] (or [..., k, m] with transA), b: [..., k, n] (or [..., n, k] with transB);
- * leading batch dimensions broadcast (NumPy rules). Both operands must be at least 2-D.
+ * leading batch dimensions broadcast (NumPy rules). Both operands are at least 2-D here (see
+ * matmulVectorShapes for 1-D ones).
  */
 export function matmulGeometry(aShape: Shape, bShape: Shape, options: MatmulOptions = {}): MatmulGeometry {
   const op = 'matmul';
   const transA = options.transA ?? false;
   const transB = options.transB ?? false;
-  if (aShape.length < 2 || bShape.length < 2) {
-    fail(op, `operands must be at least 2-D, given a ${fmt(aShape)} and b ${fmt(bShape)}`);
-  }
+  if (aShape.length === 0 || bShape.length === 0) fail(op, `operands must be at least 1-D, given a ${fmt(aShape)} and b ${fmt(bShape)}`);
+  if (aShape.length < 2 || bShape.length < 2) fail(op, `1-D operands are promoted by matmulVectorShapes before this, given a ${fmt(aShape)} and b ${fmt(bShape)}`);
   const ra = aShape.length, rb = bShape.length;
   const m = transA ? aShape[ra - 1] : aShape[ra - 2];
   const ka = transA ? aShape[ra - 2] : aShape[ra - 1];
@@ -49,6 +49,23 @@ export function matmulGeometry(aShape: Shape, bShape: Shape, options: MatmulOpti
   const aOffsets = batchOffsets(aBatch, batchShape, m * ka);
   const bOffsets = batchOffsets(bBatch, batchShape, kb * n);
   return { batch, m, k: ka, n, transA, transB, aOffsets, bOffsets, outShape: [...batchShape, m, n] };
+}
+
+/**
+ * NumPy's rule for a 1-D operand of matmul: a vector a [k] acts as the row [1, k], a vector b [k]
+ * as the column [k, 1], and the added axis is dropped from the result — so matrix·vector gives
+ * [..., m], vector·matrix [..., n] and vector·vector a scalar []. Returns the promoted operand
+ * shapes and the result's shape, or null when both operands are at least 2-D. Transposes are
+ * defined on the last two axes of ≥ 2-D operands only.
+ */
+export function matmulVectorShapes(aShape: Shape, bShape: Shape, options: MatmulOptions = {}): { a: Shape; b: Shape; out: Shape } | null {
+  const aVector = aShape.length === 1, bVector = bShape.length === 1;
+  if (!aVector && !bVector) return null;
+  if ((aVector && options.transA) || (bVector && options.transB)) fail('matmul', `transA/transB apply to operands of at least 2 dimensions, given a ${fmt(aShape)}${options.transA ? 'ᵀ' : ''} and b ${fmt(bShape)}${options.transB ? 'ᵀ' : ''}`);
+  const a = aVector ? [1, aShape[0]] : aShape, b = bVector ? [bShape[0], 1] : bShape;
+  const full = matmulGeometry(a, b, options).outShape;
+  const out = full.filter((_, i) => !((aVector && i === full.length - 2) || (bVector && i === full.length - 1)));
+  return { a, b, out };
 }
 
 /** Offset of each broadcast batch's matrix inside an operand with batch shape `own`. */

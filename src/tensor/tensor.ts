@@ -6,6 +6,7 @@
 import type { Backend } from './backend.ts';
 import { cpuBackend } from './cpu/backend.ts';
 import { fail, fmt } from './errors.ts';
+import { formatTensor } from './format.ts';
 import type { Random } from './random.ts';
 import { checkShape, sizeOf, type Shape } from './shape.ts';
 
@@ -49,8 +50,14 @@ export class Tensor {
     return build(0, 0);
   }
 
+  /** NumPy-style text: values (summarized above 1000 elements), shape, dtype and backend. */
   toString(): string {
-    return `Tensor(${fmt(this.shape)})`;
+    return formatTensor(this);
+  }
+
+  /** What `console.log` and `util.inspect` show in Node (the symbol needs no Node import). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return formatTensor(this);
   }
 }
 

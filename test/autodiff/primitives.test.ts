@@ -3,8 +3,9 @@
  * them, and the JVP of each VJP rule (what hvp differentiates), on random shapes and values.
  */
 import fc from 'fast-check';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as ad from '../../src/autodiff/index.ts';
+import * as T from '../../src/tensor/index.ts';
 import { Random, randn, type Tensor } from '../../src/tensor/index.ts';
 import { broadcastPair, distinct, seed, shape, uniform } from '../helpers/arbitrary.ts';
 import { checkDerivatives, type Fn } from '../helpers/derivatives.ts';
@@ -176,6 +177,42 @@ describe('matmul: rules match finite differences', () => {
         }),
       RUNS,
     );
+  });
+});
+
+describe('matmul with a 1-D operand (NumPy semantics)', () => {
+  it('matrix·vector, vector·matrix, vector·vector and batched: values by definition, rules against finite differences', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }), fc.constantFrom('mv', 'vm', 'vv', 'batched-mv', 'vm-batched'), seed, (m, k, kind, s) => {
+        const rng = new Random(s);
+        const shapes: Record<string, [number[], number[], number[]]> = {
+          mv: [[m, k], [k], [m]], vm: [[k], [k, m], [m]], vv: [[k], [k], []], 'batched-mv': [[2, m, k], [k], [2, m]], 'vm-batched': [[k], [3, k, m], [3, m]],
+        };
+        const [aShape, bShape, outShape] = shapes[kind];
+        const a = randn(aShape, rng), b = randn(bShape, rng);
+        const c = ad.concrete(ad.matmul(a, b));
+        expect(c.shape).toEqual(outShape);
+        // By definition: c[..., i] = Σ_p a[..., i, p] b[p] (mv), c[..., j] = Σ_p a[p] b[..., p, j] (vm), Σ_p a[p] b[p] (vv).
+        const A = a.data, B = b.data;
+        const expected = Array.from({ length: c.size }, (_, idx) => {
+          let sum = 0;
+          for (let p = 0; p < k; p++) {
+            if (kind === 'vv') sum += A[p] * B[p];
+            else if (kind.endsWith('mv')) sum += A[idx * k + p] * B[p];
+            else { const batch = Math.floor(idx / m), j = idx % m; sum += A[p] * B[batch * k * m + p * m + j]; }
+          }
+          return sum;
+        });
+        c.data.forEach((v, i) => expect(Math.abs(v - expected[i])).toBeLessThanOrEqual(1e-14 * (1 + Math.abs(expected[i])) * k));
+        expect(T.matmul(a, b).data).toEqual(c.data); // the tensor op follows the same rule
+        checkDerivatives(([x, y]) => ad.matmul(x, y), [a, b], rng, { secondOrder: true, what: `matmul ${kind}` });
+      }),
+      RUNS,
+    );
+  });
+  it('refuses transposes of a 1-D operand and 0-D operands', () => {
+    expect(() => ad.matmul(randn([3], new Random(1)), randn([3, 2], new Random(2)), { transA: true })).toThrow(/matmul: transA\/transB apply to operands of at least 2 dimensions, given a \[3\]ᵀ and b \[3,2\]/);
+    expect(() => T.matmul(randn([], new Random(1)), randn([3, 2], new Random(2)))).toThrow(/matmul: operands must be at least 1-D, given a \[\] and b \[3,2\]/);
   });
 });
 

@@ -19,7 +19,7 @@ describe('shape errors', () => {
   it('matmul inner-dimension mismatch names both shapes and k', () => {
     expectError(() => T.matmul(zeros([2, 3]), zeros([4, 5])), /matmul: inner dimensions differ: a \[2,3\] has k = 3, b \[4,5\] has k = 4/);
     expectError(() => ad.matmul(zeros([2, 3]), zeros([5, 3]), { transB: false }), /matmul: inner dimensions differ/);
-    expectError(() => T.matmul(zeros([3]), zeros([3, 2])), /matmul: operands must be at least 2-D, given a \[3\]/);
+    expectError(() => T.matmul(zeros([3]), zeros([4, 2])), /matmul: inner dimensions differ: a \[1,3\] has k = 3, b \[4,2\] has k = 4/);
     expectError(() => T.matmul(zeros([2, 2, 3]), zeros([3, 3, 1])), /matmul: shapes \[2\] and \[3\] cannot be broadcast/);
   });
   it('conv channel mismatch and kernels larger than the padded input', () => {

@@ -8,7 +8,7 @@ import * as T from '../../tensor/index.ts';
 import type { MatmulOptions } from '../../tensor/index.ts';
 import { bind, type Primitive, type Value } from '../trace.ts';
 import { add } from './elementwise.ts';
-import { sumTo } from './movement.ts';
+import { reshape, sumTo } from './movement.ts';
 
 interface MatmulParams {
   transA: boolean;
@@ -39,9 +39,16 @@ const matmulPrim: Primitive<MatmulParams> = {
   ],
 };
 
-/** op(a)·op(b) with op = transpose of the last two axes when asked; batch axes broadcast. */
+/**
+ * op(a)·op(b) with op = transpose of the last two axes when asked; batch axes broadcast. A 1-D
+ * operand follows NumPy: it is reshaped to a row [1, k] (left) or a column [k, 1] (right) and that
+ * axis is reshaped away from the result, so its JVP and VJP are the matmul rules above composed
+ * with reshape's (a reshape's adjoint is the reshape back).
+ */
 export function matmul(a: Value, b: Value, options: MatmulOptions = {}): Value {
   const params = { transA: options.transA ?? false, transB: options.transB ?? false };
+  const vectors = T.matmulVectorShapes(a.shape, b.shape, params);
+  if (vectors) return reshape(matmul(reshape(a, vectors.a), reshape(b, vectors.b), params), vectors.out);
   T.matmulGeometry(a.shape, b.shape, params); // shape errors name matmul before tracing
   return bind(matmulPrim, [a, b], params);
 }

@@ -15,6 +15,7 @@ const wrap = (shape: Shape, data: Float64Array): Tensor => new Tensor(shape, dat
 
 export const cpuBackend: Backend = {
   name: 'cpu',
+  dtype: 'float64',
   fromFloat64: (data, shape) => wrap(shape, data),
   read: (t) => t.storage as Float64Array,
 

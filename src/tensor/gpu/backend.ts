@@ -88,6 +88,7 @@ export function gpuBackend(options: GpuBackendOptions = {}): GpuBackend {
   const maxLoop = onDevice ? MAX_LOOP : Infinity;
   const backend: GpuBackend = {
     name: `gpu.js/${rt.mode}`,
+    dtype: 'float32',
     mode: rt.mode,
     kernels,
     transfers: rt.transfers,

@@ -1,15 +1,21 @@
 /** The structured kernels: matmul, conv2d with its two adjoints, and 2-D pooling. */
 import { fail, fmt } from '../errors.ts';
 import {
-  checkConvOutputShape, convGeometry, matmulGeometry, poolGeometry,
+  checkConvOutputShape, convGeometry, matmulGeometry, matmulVectorShapes, poolGeometry,
   type Conv2dOptions, type MatmulOptions, type Pool2dOptions,
 } from '../geometry.ts';
 import { shapesEqual } from '../shape.ts';
 import type { Tensor } from '../tensor.ts';
 import { backendOf } from './common.ts';
+import { reshape } from './movement.ts';
 
-/** op(a) · op(b), op = identity or transpose of the last two axes; batch axes broadcast. */
+/**
+ * op(a) · op(b), op = identity or transpose of the last two axes; batch axes broadcast. A 1-D
+ * operand follows NumPy (a row on the left, a column on the right, its axis dropped from the result).
+ */
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  const vectors = matmulVectorShapes(a.shape, b.shape, options);
+  if (vectors) return reshape(matmul(reshape(a, vectors.a), reshape(b, vectors.b), options), vectors.out);
   return backendOf('matmul', a, b).matmul(a, b, matmulGeometry(a.shape, b.shape, options));
 }
 
