@@ -11,9 +11,18 @@ const suites: Record<string, () => Promise<void>> = {
   engine: engineBenchmarks, linalg: linalgBenchmarks, curvature: curvatureBenchmarks,
   gpu: gpuBenchmarks, 'gpu-kernels': gpuKernelBenchmarks, 'gpu-products': gpuProductBenchmarks,
 };
+// The command line's conventions (src/experiments/cli.ts): one-line errors, exit 2 for a usage
+// error and 1 for a failure, MBQUAD_DEBUG=1 for the stack.
 const chosen = process.argv.slice(2);
-for (const name of chosen.length > 0 ? chosen : Object.keys(suites)) {
-  const suite = suites[name];
-  if (!suite) throw new Error(`unknown suite '${name}'; known: ${Object.keys(suites).join(', ')}`);
-  await suite();
+const unknown = chosen.filter((name) => !suites[name]);
+if (unknown.length > 0) {
+  console.error(`bench: unknown suite${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `'${n}'`).join(', ')}; known: ${Object.keys(suites).join(', ')}`);
+  process.exit(2);
+}
+try {
+  for (const name of chosen.length > 0 ? chosen : Object.keys(suites)) await suites[name]();
+} catch (e) {
+  if (process.env.MBQUAD_DEBUG === '1') throw e;
+  console.error(`bench: ${e instanceof Error ? e.message : String(e)} (MBQUAD_DEBUG=1 shows where)`);
+  process.exit(1);
 }

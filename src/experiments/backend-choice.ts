@@ -3,8 +3,8 @@
  * environment variable MBQUAD_BACKEND, else cpu) and, for gpu, `--gpu-mode MODE` (default:
  * MBQUAD_GPU_MODE, else auto: headlessgl where the `gl` package works, else webasm).
  */
-import { cpuBackend, fail, GPU_MODES, gpuBackend, type Backend, type GpuMode } from '../tensor/index.ts';
-import type { Options } from './options.ts';
+import { cpuBackend, GPU_MODES, gpuBackend, type Backend, type GpuMode } from '../tensor/index.ts';
+import { usage, type Options } from './options.ts';
 
 export const BACKEND_HELP = `  --backend cpu|gpu    where the network is evaluated: the float64 CPU reference or the
                        float32 gpu.js backend (default: $MBQUAD_BACKEND, else cpu)
@@ -14,10 +14,10 @@ export const BACKEND_HELP = `  --backend cpu|gpu    where the network is evaluat
 export function chooseBackend(opts: Options, env: Record<string, string | undefined>): Backend {
   const kind = opts.string('backend', env.MBQUAD_BACKEND || 'cpu');
   const mode = opts.string('gpu-mode', env.MBQUAD_GPU_MODE || 'auto');
-  if (!GPU_MODES.includes(mode as GpuMode)) fail('options', `--gpu-mode (or MBQUAD_GPU_MODE) takes ${GPU_MODES.join(', ')}, given '${mode}'`);
+  if (!GPU_MODES.includes(mode as GpuMode)) usage('options', `--gpu-mode (or MBQUAD_GPU_MODE) takes ${GPU_MODES.join(', ')}, given '${mode}'`);
   if (kind === 'cpu') return cpuBackend;
   if (kind === 'gpu') return gpuBackend({ mode: mode as GpuMode });
-  return fail('options', `--backend (or MBQUAD_BACKEND) takes cpu or gpu, given '${kind}'`);
+  return usage('options', `--backend (or MBQUAD_BACKEND) takes cpu or gpu, given '${kind}'`);
 }
 
 /** How a command names the backend it ran on. */

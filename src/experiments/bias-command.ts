@@ -9,13 +9,12 @@ import type { ModelSpec } from '../nn/spec.ts';
 import { defaultTrainSettings, evaluate, initialTrainState, paperStyleTrainSettings, train, type TrainSettings } from '../nn/train.ts';
 import { norm } from '../linalg/vector.ts';
 import { gradient, loss } from '../curvature/products.ts';
-import { fail } from '../tensor/index.ts';
 import { figure1, figure2, figure4 } from './bias-figures.ts';
 import { readCheckpoint } from './checkpoint.ts';
 import { atomicWrite, ensureDirectory } from './files.ts';
 import { loadDataSource } from './datasets.ts';
 import { BACKEND_HELP, chooseBackend, describeBackend } from './backend-choice.ts';
-import type { Options } from './options.ts';
+import { usage, type Options } from './options.ts';
 import { ProgressBar } from './progress.ts';
 
 export const BIAS_HELP = `mbquad bias [options]
@@ -73,23 +72,23 @@ export function summaryTable(studies: BiasStudy[]): string {
 export function biasCommand(opts: Options): void {
   // Every option is read and checked before any work starts.
   const kinds = (opts.has('kinds') ? opts.string('kinds').split(',') : ['ggn', 'hessian']) as CurvatureKind[];
-  for (const k of kinds) if (k !== 'ggn' && k !== 'hessian') fail('bias', `--kinds takes ggn and hessian, given '${k}'`);
+  for (const k of kinds) if (k !== 'ggn' && k !== 'hessian') usage('bias', `--kinds takes ggn and hessian, given '${k}'`);
   const batchSizes = opts.integerList('batch-sizes', [32, 128]);
-  for (const b of batchSizes) if (b < 1) fail('bias', `--batch-sizes must be positive, given ${b}`);
+  for (const b of batchSizes) if (b < 1) usage('bias', `--batch-sizes must be positive, given ${b}`);
   const k = opts.integer('k', 8);
-  if (k < 1) fail('bias', `--k must be ≥ 1, given ${k}`);
+  if (k < 1) usage('bias', `--k must be ≥ 1, given ${k}`);
   const b1Given = opts.has('b1-batches');
   const b1Batches = opts.integerList('b1-batches', [0, 1, 2]);
-  if (b1Batches.some((b) => b < 0) || new Set(b1Batches).size !== b1Batches.length) fail('bias', `--b1-batches must be distinct integers ≥ 0, given ${b1Batches}`);
+  if (b1Batches.some((b) => b < 0) || new Set(b1Batches).size !== b1Batches.length) usage('bias', `--b1-batches must be distinct integers ≥ 0, given ${b1Batches}`);
   const repeats = opts.integer('repeats', 8);
-  if (repeats < 0) fail('bias', `--repeats must be ≥ 0, given ${repeats}`);
+  if (repeats < 0) usage('bias', `--repeats must be ≥ 0, given ${repeats}`);
   const seed = opts.integer('seed', 0);
   const outDir = opts.string('out', join('runs', 'bias'));
   const checkpointPath = opts.has('checkpoint') ? opts.string('checkpoint') : null;
   const optimizer = opts.choice('optimizer', ['sgd', 'adam'], 'sgd');
-  if (checkpointPath && opts.has('optimizer')) fail('bias', '--optimizer chooses how to train the default model; a --checkpoint is already trained');
+  if (checkpointPath && opts.has('optimizer')) usage('bias', '--optimizer chooses how to train the default model; a --checkpoint is already trained');
   const weightDecayOption = opts.has('weight-decay') ? opts.number('weight-decay', 0) : null;
-  if (weightDecayOption !== null && !(weightDecayOption >= 0)) fail('bias', `--weight-decay must be ≥ 0, given ${weightDecayOption}`);
+  if (weightDecayOption !== null && !(weightDecayOption >= 0)) usage('bias', `--weight-decay must be ≥ 0, given ${weightDecayOption}`);
   const backend = chooseBackend(opts, process.env);
   opts.checkAllUsed();
 

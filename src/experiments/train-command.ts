@@ -1,5 +1,5 @@
 /** `mbquad train`: trains a preset or spec on a data set, with progress, checkpoints and resume. */
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fromSpec, type Model } from '../nn/model.ts';
 import { allCnnC, convNet, mlp } from '../nn/presets.ts';
 import type { ModelSpec } from '../nn/spec.ts';
@@ -10,7 +10,7 @@ import { loadDataSource, type Split } from './datasets.ts';
 import { ensureDirectory, nodeFileSystem, readInputFile, type FileSystem } from './files.ts';
 import { acquireRunLock, checkpointsIn, manifestDifferences, moveRunAside, readManifest, runManifest, RUN_MANIFEST, writeManifest } from './run-folder.ts';
 import { ProgressBar } from './progress.ts';
-import type { Options } from './options.ts';
+import { usage, type Options } from './options.ts';
 
 export const TRAIN_HELP = `mbquad train [options]
 
@@ -52,13 +52,20 @@ function buildSpec(opts: Options, inputShape: number[], classes: number): { spec
   if (opts.has('spec')) return { spec: readSpecFile(opts.string('spec')), label: 'spec' };
   const preset = opts.string('preset', 'convnet');
   const image = (): [number, number, number] => {
-    if (inputShape.length !== 3) fail('train', `preset ${preset} needs image inputs, the data have shape [${inputShape}]`);
+    if (inputShape.length !== 3) usage('train', `preset ${preset} needs image inputs, the data have shape [${inputShape}]`);
     return inputShape as [number, number, number];
   };
   if (preset === 'convnet') return { spec: convNet(image(), classes, opts.integer('depth', 1), opts.integer('width', 16)), label: 'convnet' };
   if (preset === 'mlp') return { spec: mlp(inputShape, opts.integerList('hidden', [64]), classes), label: 'mlp' };
   if (preset === 'allcnnc') return { spec: allCnnC(image(), classes), label: 'allcnnc' };
-  return fail('train', `unknown preset '${preset}'; known: convnet, mlp, allcnnc`);
+  return usage('train', `unknown preset '${preset}'; known: convnet, mlp, allcnnc`);
+}
+
+/** The settings in one short line (the JSON is in every checkpoint). */
+function describeSettings(s: TrainSettings): string {
+  const optimizer = s.optimizer === 'sgd' ? `sgd (momentum ${s.momentum})` : 'adam';
+  const schedule = s.milestones.length ? `, ×${s.gamma} at ${s.milestones.join(',')}` : '';
+  return `${optimizer}, lr ${s.learningRate}${schedule}, weight decay ${s.weightDecay}, batch ${s.batchSize}, ${s.epochs} epochs, seed ${s.seed}`;
 }
 
 /** The command's I/O seam: tests pass a file system that fails on purpose. */
@@ -83,9 +90,9 @@ export function trainCommand(opts: Options, io: TrainIo = {}): void {
   const resumed = resumePath ? readCheckpoint(resumePath) : null;
   const source = resumed ? resumed.data : opts.string('data', 'digits');
   const force = opts.flag('force');
-  if (force && resumePath) fail('train', '--force starts a new run over an old one; it does not combine with --resume');
+  if (force && resumePath) usage('train', '--force starts a new run over an old one; it does not combine with --resume');
   const checkpointCount = opts.integer('checkpoints', 8);
-  if (checkpointCount < 1) fail('train', `--checkpoints must be an integer ≥ 1, given ${checkpointCount}`);
+  if (checkpointCount < 1) usage('train', `--checkpoints must be an integer ≥ 1, given ${checkpointCount}`);
   const data = loadDataSource(source);
   let spec: ModelSpec, label: string, settings: TrainSettings;
   if (resumed) {
@@ -110,7 +117,14 @@ export function trainCommand(opts: Options, io: TrainIo = {}): void {
   const ownFolder = resumePath ? dirname(resumePath) : null;
   const outDir = opts.has('out') ? opts.string('out') : ownFolder ?? join('runs', `${label}-${source.split(':')[0]}-seed${settings.seed}`);
   opts.checkAllUsed();
-  checkTrainSettings(settings);
+  if (resumed) checkTrainSettings(settings);
+  else {
+    try {
+      checkTrainSettings(settings); // the settings came from the options
+    } catch (e) {
+      usage('train', (e as Error).message.replace(/^train: /, ''));
+    }
+  }
   const model = fromSpec(spec);
   checkModelFitsData(model, data, source);
   let state = resumed ? resumed.state : initialTrainState(model, settings);
@@ -150,7 +164,7 @@ export function trainCommand(opts: Options, io: TrainIo = {}): void {
     if (!readManifest(outDir)) writeManifest(outDir, manifest, fileSystem);
     console.log(`model (${label}):\n${model.summary()}`);
     console.log(`data: ${source}: ${data.train.targets.length} training, ${data.test.targets.length} test examples`);
-    console.log(`settings: ${JSON.stringify(settings)}`);
+    console.log(`settings: ${describeSettings(settings)}`);
     console.log(`run folder: ${outDir}`);
 
     const checkpointEpochs = new Set(logSpacedEpochs(settings.epochs, checkpointCount));
@@ -168,14 +182,16 @@ export function trainCommand(opts: Options, io: TrainIo = {}): void {
       return path;
     };
     if (state.epoch === 0 && checkpointEpochs.has(0)) save(state);
+    console.log('each epoch: learning rate, training and test loss/accuracy, time, checkpoint written');
     const bar = new ProgressBar();
     const started = performance.now();
     state = train(model, data, settings, state, {
       onBatch: (epoch, b, batches, objective, accuracy) =>
         bar.update(`epoch ${epoch + 1}/${settings.epochs}`, b + 1, batches, `loss ${objective.toFixed(4)} acc ${(100 * accuracy).toFixed(1)}%`),
       onEpoch: (s, m) => {
-        const saved = checkpointEpochs.has(s.epoch) ? `  → ${save(s)}` : '';
-        bar.finish(`epoch ${m.epoch}/${settings.epochs}  lr ${m.learningRate.toPrecision(3)}  train loss ${m.trainLoss.toFixed(4)} acc ${(100 * m.trainAccuracy).toFixed(2)}%  test loss ${m.testLoss?.toFixed(4)} acc ${(100 * (m.testAccuracy ?? 0)).toFixed(2)}%  (${m.seconds.toFixed(1)} s)${saved}`);
+        const saved = checkpointEpochs.has(s.epoch) ? ` → ${basename(save(s))}` : '';
+        const test = m.testLoss === undefined ? '' : `  test ${m.testLoss.toFixed(4)}/${(100 * m.testAccuracy!).toFixed(2)}%`;
+        bar.finish(`epoch ${m.epoch}/${settings.epochs}  lr ${Number(m.learningRate.toPrecision(3))}  train ${m.trainLoss.toFixed(4)}/${(100 * m.trainAccuracy).toFixed(2)}%${test}  ${m.seconds.toFixed(1)} s${saved}`);
       },
     });
     const last = state.history[state.history.length - 1];

@@ -1,5 +1,5 @@
 /** The command line end to end: train, checkpoint at log-spaced epochs, resume to the same result. */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,4 +69,48 @@ describe('mbquad bias', () => {
     expect(() => cli([...study, '--optimizer', 'adam'])).toThrow(/--optimizer chooses how to train the default model; a --checkpoint is already trained/);
     expect(() => cli([...study, '--b1-batches', '9'])).toThrow(/biasStudy: b1Batches must be distinct integers in \[0, 4\]/);
   }, 180_000);
+});
+
+describe('command-line conventions', () => {
+  const repo = process.cwd();
+  /** Runs `mbquad` in an empty folder: help must not create anything (e.g. runs/). */
+  const inEmptyFolder = (args: string[]) => {
+    const cwd = mkdtempSync(join(tmpdir(), 'mbquad-conv-'));
+    const r = spawnSync(process.execPath, [join(repo, 'bin/mbquad.js'), ...args], { cwd, encoding: 'utf8' });
+    return { ...r, files: readdirSync(cwd) };
+  };
+  it('-h and --help on every command print its help and do nothing else; --version', () => {
+    for (const command of [[], ['train'], ['bias'], ['demo']]) {
+      for (const flag of ['-h', '--help']) {
+        const r = inEmptyFolder([...command, flag]);
+        expect(r.status, `${command} ${flag}`).toBe(0);
+        expect(r.stdout).toMatch(new RegExp(`^mbquad ${command[0] ?? 'COMMAND'}`));
+        expect(r.files).toEqual([]);
+      }
+    }
+    const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
+    expect(inEmptyFolder(['--version']).stdout.trim()).toBe(pkg.version);
+  });
+  it('exit status 2 for usage errors, 1 for failures, one line each', () => {
+    const cases: [string[], number, RegExp][] = [
+      [['nosuch'], 2, /^mbquad: usage: unknown command 'nosuch'; the commands are train, bias and demo/],
+      [['train', '--epoch', '3'], 2, /^mbquad: options: unknown option --epoch$/],
+      [['train', '--epochs', '-1'], 2, /^mbquad: train: epochs must be an integer ≥ 0, given -1$/],
+      [['train', '--preset', 'resnet'], 2, /^mbquad: train: unknown preset 'resnet'; known: convnet, mlp, allcnnc$/],
+      [['bias', '--k', '0'], 2, /^mbquad: bias: --k must be ≥ 1, given 0$/],
+      [['bias', '--backend', 'tpu'], 2, /--backend \(or MBQUAD_BACKEND\) takes cpu or gpu, given 'tpu'/],
+      [['demo', '--fast'], 2, /^mbquad: options: unknown option --fast$/],
+      [['bias', '--checkpoint', 'nonexistent.json'], 1, /^mbquad: read: cannot read the checkpoint nonexistent.json: no such file or directory$/],
+    ];
+    for (const [args, status, message] of cases) {
+      const r = inEmptyFolder(args);
+      expect(r.status, args.join(' ')).toBe(status);
+      expect(r.stderr.trim(), args.join(' ')).toMatch(message);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.files).toEqual([]);
+    }
+    const bench = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', 'nosuch'], { encoding: 'utf8' });
+    expect(bench.status).toBe(2);
+    expect(bench.stderr.trim()).toBe("bench: unknown suite 'nosuch'; known: engine, linalg, curvature, gpu, gpu-kernels, gpu-products");
+  }, 60_000);
 });

@@ -41,15 +41,16 @@ describe('a run folder belongs to one run', () => {
     cli(['train', ...tiny, '--seed', '1', '--epochs', '2', '--checkpoints', '2', '--out', dir]);
     expect(readdirSync(dir).sort()).toEqual(['epoch-0000.json', 'epoch-0001.json', 'epoch-0002.json', 'run.json']);
     const before = snapshot(dir);
-    const refused = (args: string[], message: RegExp, model = tiny) => {
+    /** status 2: a bad option (usage error); 1: a failure (the folder, the spec file). */
+    const refused = (args: string[], message: RegExp, status = 2, model = tiny) => {
       const r = run(['train', ...model, '--epochs', '2', '--out', dir, ...args]);
-      expect(r.status, r.stderr).toBe(1);
+      expect(r.status, r.stderr).toBe(status);
       expect(r.stderr.trim().split('\n')).toHaveLength(1); // one line, no stack
       expect(r.stderr).toMatch(message);
       expect(snapshot(dir)).toEqual(before);
     };
-    refused(['--seed', '2'], new RegExp(`mbquad: train: the run folder ${dir} holds another run \\(seed: 1 vs 2\\); choose another --out, or --force to start over`));
-    refused(['--seed', '1'], new RegExp(`the run folder ${dir} already holds a run \\(up to epoch 2\\); continue it with --resume ${dir}/epoch-0002.json`));
+    refused(['--seed', '2'], new RegExp(`mbquad: train: the run folder ${dir} holds another run \\(seed: 1 vs 2\\); choose another --out, or --force to start over`), 1);
+    refused(['--seed', '1'], new RegExp(`the run folder ${dir} already holds a run \\(up to epoch 2\\); continue it with --resume ${dir}/epoch-0002.json`), 1);
     refused(['--seed', '1', '--lr', '0'], /train: learning rate must be a positive number, given 0/);
     refused(['--seed', '-1'], /seed must be an integer in \[0, 2\^31\), given -1/);
     refused(['--batch-size', '0'], /batch size must be a positive integer, given 0/);
@@ -63,8 +64,8 @@ describe('a run folder belongs to one run', () => {
       writeFileSync(path, JSON.stringify({ input: [1, 8, 8], layers: [{ type: 'flatten' }, { type: 'linear', out: outputs }] }));
       return path;
     };
-    refused(['--spec', spec(12)], /the model has outputs \[12\], the data digits have 10 classes/, []);
-    refused(['--spec', spec(5)], /the model has outputs \[5\], the data digits have 10 classes/, []);
+    refused(['--spec', spec(12)], /the model has outputs \[12\], the data digits have 10 classes/, 1, []);
+    refused(['--spec', spec(5)], /the model has outputs \[5\], the data digits have 10 classes/, 1, []);
     refused(['--force', 'yes'], /--force takes no value, given 'yes'/);
     const oldLast = readFileSync(join(dir, 'epoch-0002.json'), 'base64');
     // --force: the old run moves into replaced-<time>/, nothing is deleted.
