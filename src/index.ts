@@ -1,4 +1,4 @@
-/** mbquad: the public API by layer (DESIGN.md). */
+/** mbquad: the public API by layer (docs/DESIGN.md). */
 export * as tensor from './tensor/index.ts';
 export * as autodiff from './autodiff/index.ts';
 export * as nn from './nn/index.ts';

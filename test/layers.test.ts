@@ -1,4 +1,4 @@
-/** The layering of DESIGN.md: imports only point down, and the browser-bound layers use no Node APIs. */
+/** The layering of docs/DESIGN.md: imports only point down, and the browser-bound layers use no Node APIs. */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, dirname, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';

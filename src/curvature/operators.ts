@@ -1,5 +1,5 @@
 /**
- * Curvature matrices as LinearOperators (DESIGN.md) — what Lanczos, CG and the bias study see —
+ * Curvature matrices as LinearOperators (docs/DESIGN.md) — what Lanczos, CG and the bias study see —
  * and as dense matrices for small models. An operator on a batch that is a whole data set is
  * evaluated in chunks and equals the full-batch matrix (the average over disjoint equal-size
  * batches, Eq. 5).

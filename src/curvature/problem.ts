@@ -1,5 +1,5 @@
 /**
- * A problem is (model, loss, weight decay λ on weights only, θ) (DESIGN.md). Its objective on a
+ * A problem is (model, loss, weight decay λ on weights only, θ) (docs/DESIGN.md). Its objective on a
  * batch B is Eq. 1 with batch means: L_B(θ) = (1/|B|) Σ_{n∈B} ℓ(f(θ, x_n), y_n) + (λ/2)‖θ_w‖².
  */
 import * as ad from '../autodiff/index.ts';

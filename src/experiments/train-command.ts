@@ -15,7 +15,7 @@ import { usage, type Options } from './options.ts';
 export const TRAIN_HELP = `mbquad train [options]
 
   --preset NAME        convnet (default), mlp or allcnnc
-  --spec FILE          a JSON model spec (DESIGN.md) instead of a preset
+  --spec FILE          a JSON model spec (docs/DESIGN.md) instead of a preset
   --depth N --width N  convnet preset: blocks after the first conv (default 1), channels (default 16)
   --hidden A,B         mlp preset: hidden widths (default 64)
   --data SOURCE        digits (default), mnist:DIR, fashion-mnist:DIR, cifar10:DIR, cifar100:DIR

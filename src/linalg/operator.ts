@@ -1,6 +1,6 @@
 /**
  * LinearOperator: a square matrix seen only through products, `{ size, apply(v) }`
- * (DESIGN.md). CG, Lanczos and the bias study see operators, never models.
+ * (docs/DESIGN.md). CG, Lanczos and the bias study see operators, never models.
  */
 import { fail } from '../tensor/index.ts';
 import { checkFinite, checkVector } from './vector.ts';

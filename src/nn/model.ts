@@ -1,6 +1,6 @@
 /**
  * A model built from a JSON spec: a sequence of layers with PyTorch semantics, seen as a pure
- * function forward(θ, x) of a flat parameter vector θ in PyTorch order (DESIGN.md): layer by
+ * function forward(θ, x) of a flat parameter vector θ in PyTorch order (docs/DESIGN.md): layer by
  * layer, weight then bias; conv weight [out, in, kh, kw], linear weight [out, in]. Parameter
  * names are those of the equivalent `nn.Sequential` ("0.weight", "0.bias", "4.weight", …),
  * so `parameters_to_vector(model.parameters())` loads as is.

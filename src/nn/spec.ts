@@ -1,5 +1,5 @@
 /**
- * The JSON model spec (DESIGN.md): `{"input": [c, h, w] | [features], "layers": [...]}` with
+ * The JSON model spec (docs/DESIGN.md): `{"input": [c, h, w] | [features], "layers": [...]}` with
  * PyTorch semantics per layer. `checkSpec` validates a parsed spec and infers every layer's
  * per-example output shape, with errors that name the layer, the field and the shapes.
  */

@@ -1,6 +1,6 @@
 /**
  * Errors for bad input. Every message names the function, what it expected and what it was
- * given (DESIGN.md, "Errors"), e.g. `matmul: inner dimensions differ: a [2,3] · b [4,5]`.
+ * given (docs/DESIGN.md, "Errors"), e.g. `matmul: inner dimensions differ: a [2,3] · b [4,5]`.
  */
 export class MbquadError extends Error {
   constructor(

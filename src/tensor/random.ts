@@ -1,7 +1,7 @@
 /**
  * Seeded random numbers: xoshiro128** (Blackman & Vigna, 2018), 32-bit state words so the
  * arithmetic is exact in JavaScript (Math.imul, >>> 0). The same seed gives bit-identical
- * streams on every platform. There is no global generator: pass one in (DESIGN.md).
+ * streams on every platform. There is no global generator: pass one in (docs/DESIGN.md).
  */
 import { fail } from './errors.ts';
 

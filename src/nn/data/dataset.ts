@@ -15,7 +15,7 @@ export interface Dataset {
   targets: Int32Array;
 }
 
-/** A mini-batch as the curvature code takes it (DESIGN.md). */
+/** A mini-batch as the curvature code takes it (docs/DESIGN.md). */
 export interface Batch {
   inputs: Float64Array;
   targets: Int32Array | Float64Array;

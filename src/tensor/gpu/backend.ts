@@ -56,7 +56,7 @@ export interface GpuBackend extends Backend {
   /**
    * Explicitly asynchronous entry points: the same kernels and results, as promises. In the
    * webasm mode a kernel of at least 4096 cells then splits across worker threads; the
-   * synchronous ops (everything else in the engine) stay single-threaded (DESIGN.md).
+   * synchronous ops (everything else in the engine) stay single-threaded (docs/DESIGN.md).
    */
   readonly threaded: {
     matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Promise<Tensor>;
