@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BIAS_RESULTS, biasSection, readRegion, replaceRegion, type BiasReport } from '../tools/readme-results.ts';
+import { BIAS_RESULTS, biasSection, readRegion, regenerateReadme, replaceRegion, type BiasReport } from '../tools/readme-results.ts';
 
 const readme = readFileSync('README.md', 'utf8');
 const report = JSON.parse(readFileSync(BIAS_RESULTS, 'utf8')) as BiasReport;
@@ -13,6 +13,13 @@ const report = JSON.parse(readFileSync(BIAS_RESULTS, 'utf8')) as BiasReport;
 describe('README results', () => {
   it("the bias region is what `npm run readme` makes of docs/bias/bias-study.json", () => {
     expect(readRegion(readme, 'bias')).toBe(biasSection(report));
+  });
+
+  it('every TypeScript block is an excerpt of an example, as it stands there (npm run readme)', () => {
+    const blocks = readme.match(/```ts\n/g)?.length ?? 0;
+    const marked = readme.match(/<!-- excerpt: examples\/[\w-]+\.ts#[\w-]+ -->\n```ts\n/g)?.length ?? 0;
+    expect(marked).toBe(blocks);
+    expect(regenerateReadme(readme) === readme, 'README.md differs from `npm run readme`: run it').toBe(true);
   });
 
   it('the prose on the bias study says what the JSON shows', () => {

@@ -1,7 +1,9 @@
 /**
- * The README's numbers come from the committed results, never by hand: this rewrites each
- * marked region `<!-- results:NAME -->` … `<!-- /results:NAME -->` of README.md from the JSON it
- * names, and test/readme-results.test.ts fails when a region and its JSON disagree.
+ * The README's numbers and code come from files that are run, never by hand. This rewrites
+ * - each region `<!-- results:NAME -->` … `<!-- /results:NAME -->` from the JSON it names, and
+ * - each code block after `<!-- excerpt: PATH#NAME -->` (PATH: a program in examples/) from the region
+ *   `// #region NAME` … `// #endregion NAME` of that example (which test/examples.test.ts runs);
+ * test/readme-results.test.ts fails when the README and these sources disagree.
  * Run: npx tsx tools/readme-results.ts   (npm run readme)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -89,8 +91,29 @@ export function readRegion(text: string, name: string): string {
   return text.slice(start + open.length + 1, end - 1);
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+/** The lines between `// #region NAME` and `// #endregion NAME` of a source file. */
+export function exampleRegion(path: string, name: string): string {
+  const text = readFileSync(path, 'utf8');
+  const start = text.indexOf(`// #region ${name}\n`), end = text.indexOf(`// #endregion ${name}\n`);
+  if (start < 0 || end < start) throw new Error(`${path}: no region '${name}'`);
+  return text.slice(start + `// #region ${name}\n`.length, end).replace(/\n$/, '');
+}
+
+/** A marker and its code block; the block's body never contains a fence, even when it is empty. */
+const EXCERPT = /<!-- excerpt: ([\w./-]+)#([\w-]+) -->\n```ts\n(?:(?!```)[\s\S])*```/g;
+
+/** The README with every excerpt block replaced by its example's region. */
+export function refreshExcerpts(text: string): string {
+  return text.replace(EXCERPT, (_, path: string, name: string) => `<!-- excerpt: ${path}#${name} -->\n\`\`\`ts\n${exampleRegion(path, name)}\n\`\`\``);
+}
+
+/** The README as `npm run readme` leaves it. */
+export function regenerateReadme(text: string): string {
   const report = JSON.parse(readFileSync(BIAS_RESULTS, 'utf8')) as BiasReport;
-  writeFileSync('README.md', replaceRegion(readFileSync('README.md', 'utf8'), 'bias', biasSection(report)));
-  console.log(`README.md: region 'bias' rewritten from ${BIAS_RESULTS}`);
+  return refreshExcerpts(replaceRegion(text, 'bias', biasSection(report)));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  writeFileSync('README.md', regenerateReadme(readFileSync('README.md', 'utf8')));
+  console.log(`README.md: results from ${BIAS_RESULTS} and code excerpts from examples/ rewritten`);
 }
