@@ -106,6 +106,15 @@ export function biasCommand(opts: Options): void {
   }
   const data = loadDataSource(source);
   const model = fromSpec(spec);
+  // The options that depend on the model and the data, checked before any training.
+  const examples = data.train.targets.length;
+  if (k > model.numParams) usage('bias', `--k must be at most the ${model.numParams} parameters, given ${k}`);
+  for (const size of batchSizes) {
+    const batches = Math.floor(examples / size);
+    if (batches < 2) usage('bias', `--batch-sizes: ${size} leaves ${batches} batch${batches === 1 ? '' : 'es'} of the ${examples} training examples; the study needs at least 2`);
+    if (b1Given && b1Batches.some((b) => b >= batches)) usage('bias', `--b1-batches must be below ${batches}, the number of batches of ${size}; given ${b1Batches}`);
+    if (repeats > batches) usage('bias', `--repeats must be at most ${batches}, the number of batches of ${size}; given ${repeats}`);
+  }
   if (!checkpointPath) {
     const state = train(model, data, settings, initialTrainState(model, settings), {
       onBatch: (e, b, n) => bar.update(`training epoch ${e + 1}/${settings.epochs}`, b + 1, n, ''),

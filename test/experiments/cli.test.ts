@@ -67,7 +67,8 @@ describe('mbquad bias', () => {
     expect(() => cli([...study, '--k', '0'])).toThrow(/mbquad: bias: --k must be ≥ 1, given 0/);
     expect(() => cli([...study, '--b1-batches', '1,1'])).toThrow(/--b1-batches must be distinct integers ≥ 0/);
     expect(() => cli([...study, '--optimizer', 'adam'])).toThrow(/--optimizer chooses how to train the default model; a --checkpoint is already trained/);
-    expect(() => cli([...study, '--b1-batches', '9'])).toThrow(/biasStudy: b1Batches must be distinct integers in \[0, 4\]/);
+    expect(() => cli([...study, '--b1-batches', '9'])).toThrow(/mbquad: bias: --b1-batches must be below 5, the number of batches of 256; given 9/);
+    expect(() => cli([...study, '--k', '5000'])).toThrow(/mbquad: bias: --k must be at most the \d+ parameters, given 5000/);
   }, 180_000);
 });
 
@@ -98,6 +99,7 @@ describe('command-line conventions', () => {
       [['train', '--epochs', '-1'], 2, /^mbquad: train: epochs must be an integer ≥ 0, given -1$/],
       [['train', '--preset', 'resnet'], 2, /^mbquad: train: unknown preset 'resnet'; known: convnet, mlp, allcnnc$/],
       [['bias', '--k', '0'], 2, /^mbquad: bias: --k must be ≥ 1, given 0$/],
+      [['bias', '--batch-sizes', '1000'], 2, /^mbquad: bias: --batch-sizes: 1000 leaves 1 batch of the 1438 training examples; the study needs at least 2$/],
       [['bias', '--backend', 'tpu'], 2, /--backend \(or MBQUAD_BACKEND\) takes cpu or gpu, given 'tpu'/],
       [['demo', '--fast'], 2, /^mbquad: options: unknown option --fast$/],
       [['bias', '--checkpoint', 'nonexistent.json'], 1, /^mbquad: read: cannot read the checkpoint nonexistent.json: no such file or directory$/],
