@@ -39,7 +39,7 @@ const hv = concrete(ad.hvp(loss, [theta], [v])[0]).data;
 
 console.log(`2. Exact Hessian-vector product of the mini-batch loss (batch 128, P = ${model.numParams}) at the trained θ`);
 console.log(`  ‖H v‖ = ${norm(hv).toExponential(6)} for a random unit vector v`);
-console.log('  central finite differences of the gradient, [g(θ + h v) − g(θ − h v)] / 2h, against the exact H v:');
+console.log('  central differences of the gradient, [g(θ + h v) − g(θ − h v)] / 2h, vs the exact H v:');
 console.log('        h     ‖FD − Hv‖ / ‖Hv‖');
 for (const h of [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8]) {
   const at = (s: number) => concrete(gradient([ad.add(theta, ad.mul(v, s * h))])[0]).data;
@@ -47,4 +47,4 @@ for (const h of [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8]) {
   const fd = plus.map((x, i) => (x - minus[i]) / (2 * h));
   console.log(`    ${h.toExponential(0).padStart(6)}   ${(norm(fd.map((x, i) => x - hv[i])) / norm(hv)).toExponential(2)}`);
 }
-console.log('  No step reaches the exact product: truncation (∝ h², plus ReLU kinks crossed at large h) and rounding (∝ 1/h) bound the finite difference.');
+console.log('  No step reaches the exact product: truncation (∝ h², plus ReLU kinks crossed at large h)\n  and rounding (∝ 1/h) bound the finite difference.');
