@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript command line through tsx's loader (a dev dependency of this repository).
-import { register } from 'tsx/esm/api';
+// The `mbquad` command. An installed package runs the compiled CLI in dist/ with plain Node. In a
+// checkout of the repository (recognized by its tsconfig.json, which is not shipped) it runs the
+// TypeScript sources through tsx, a dev dependency, so edits take effect without a build.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/experiments/cli.ts');
+if (existsSync(new URL('../tsconfig.json', import.meta.url))) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/experiments/cli.ts');
+} else {
+  await import('../dist/experiments/cli.js');
+}

@@ -2,7 +2,7 @@
  * The bias study on a model of your own: an MLP from a JSON spec, trained on the shipped digits,
  * then `curvature.biasStudy` — top eigenvectors and CG directions of three batches' GGNs, their
  * slopes and curvatures on every batch and on the full data — and its signed summaries.
- * Run: npx tsx examples/bias-custom-model.ts   (~15 s)
+ * Run: npx tsx --conditions=source examples/bias-custom-model.ts
  */
 // #region study
 import { curvature, nn } from 'mbquad';

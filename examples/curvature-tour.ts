@@ -3,7 +3,7 @@
  * mini-batch gradient, Hessian- and GGN-vector products; the top eigenvectors of two batches'
  * GGNs (Lanczos), their overlaps (Eq. 6), and the curvature along B1's top eigenvector measured
  * on B1, on B2 and on the full data (the comparison the bias study makes at scale).
- * Run: npx tsx examples/curvature-tour.ts   (~5 s)
+ * Run: npx tsx --conditions=source examples/curvature-tour.ts
  */
 // #region model
 import { nn, Random } from 'mbquad';

@@ -1,7 +1,7 @@
 /**
  * The gpu.js backend: the same ops and curvature products in float32 on gpu.js (a GPU through
  * WebGL/headlessgl where there is one, else WebAssembly on the CPU), checked against the float64
- * CPU reference. Run: npx tsx examples/gpu-backend.ts   (MBQUAD_GPU_MODE=webasm|headlessgl|… picks a mode)
+ * CPU reference. Run: npx tsx --conditions=source examples/gpu-backend.ts   (MBQUAD_GPU_MODE=webasm|headlessgl|… picks a mode)
  */
 import { nn, Random, linalg } from 'mbquad';
 import { loadDigitsSplit } from 'mbquad/node';

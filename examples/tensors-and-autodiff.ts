@@ -2,7 +2,7 @@
  * Tensors and autodiff: creation, convolution, pooling and matmul on the CPU backend, then every
  * transformation (grad, jvp, vjp, hvp, linearize) on a small function, with the exact HVP checked
  * against finite differences of the gradient.
- * Run: npx tsx examples/tensors-and-autodiff.ts
+ * Run: npx tsx --conditions=source examples/tensors-and-autodiff.ts
  */
 // #region tensors
 import { tensor as T } from 'mbquad';   // the layers: tensor, autodiff, nn, linalg, curvature

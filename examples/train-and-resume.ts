@@ -2,7 +2,7 @@
  * Training and resuming: SGD with momentum and weight decay on the shipped digits, a checkpoint
  * after 3 epochs written to a file, read back and continued to 6 epochs — bit-identical to the
  * uninterrupted 6-epoch run (every epoch's shuffle comes from the seed and the epoch).
- * Run: npx tsx examples/train-and-resume.ts   (~5 s)
+ * Run: npx tsx --conditions=source examples/train-and-resume.ts
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

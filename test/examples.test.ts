@@ -10,7 +10,7 @@ describe('examples', () => {
     expect(examples).toEqual(['bias-custom-model.ts', 'curvature-tour.ts', 'gpu-backend.ts', 'tensors-and-autodiff.ts', 'train-and-resume.ts']);
   });
   it.each(examples)('%s runs', (file) => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', `examples/${file}`], { encoding: 'utf8', env: { ...process.env, MBQUAD_GPU_MODE: process.env.MBQUAD_GPU_MODE ?? 'auto' } });
+    const r = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', `examples/${file}`], { encoding: 'utf8', env: { ...process.env, MBQUAD_GPU_MODE: process.env.MBQUAD_GPU_MODE ?? 'auto' } });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.length).toBeGreaterThan(0);
   }, 120_000);
