@@ -9,3 +9,5 @@ export { parseIdx, idxDataset, type IdxArray } from './data/idx.ts';
 export { parseCifar, type CifarVariant } from './data/cifar.ts';
 export * from './optimizers.ts';
 export * from './train.ts';
+export { parseParameters } from './weights.ts';
+export { parseNpy, toNpy, isNpy, type NpyArray } from './npy.ts';
