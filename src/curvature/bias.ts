@@ -45,6 +45,8 @@ export interface BiasStudyOptions extends ChunkOptions {
    * one full-data curvature per batch.
    */
   repeats?: number;
+  /** Keep each B1's directions (oriented eigenvectors, CG directions and iterates) in `runs[r].vectors` (default false). */
+  keepVectors?: boolean;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -81,6 +83,8 @@ export interface B1Run {
   };
   /** The quadratics of Fig. 1 in the span of B1's top-2 eigenvectors: on B1, on every other batch, on the full data. */
   projected: { b1: ProjectedQuadratic; others: ProjectedQuadratic[]; full: ProjectedQuadratic } | null;
+  /** With keepVectors: the directions themselves (P-vectors), e.g. to save as .npy. */
+  vectors?: { eigenvectors: Float64Array[]; cgDirections: Float64Array[]; cgIterates: Float64Array[] };
 }
 
 /** Signed relative errors (x_B − x_full)/|x_full| pooled over every B1 and direction. */
@@ -282,6 +286,7 @@ export function biasStudy(p: Problem, data: Batch, options: BiasStudyOptions): B
       projected: run.projected.length > 0
         ? { b1: run.projected[run.b1], others: run.projected.filter((_, m) => m !== run.b1), full: averageProjected(run.projected) }
         : null,
+      ...(options.keepVectors ? { vectors: { eigenvectors: run.eigenvectors, cgDirections: run.cgDirections, cgIterates: run.cgIterates } } : {}),
     };
   });
 

@@ -8,7 +8,8 @@ import { usage, type Options } from './options.ts';
 
 export const BACKEND_HELP = `  --backend cpu|gpu    where the network is evaluated: the float64 CPU reference or the
                        float32 gpu.js backend (default: $MBQUAD_BACKEND, else cpu)
-  --gpu-mode MODE      gpu.js mode: ${GPU_MODES.join(', ')} (default: $MBQUAD_GPU_MODE, else auto)
+  --gpu-mode MODE      gpu.js mode: ${GPU_MODES.join(', ')}
+                       (default: $MBQUAD_GPU_MODE, else auto)
 `;
 
 export function chooseBackend(opts: Options, env: Record<string, string | undefined>): Backend {

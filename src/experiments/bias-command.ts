@@ -12,6 +12,8 @@ import { gradient, loss } from '../curvature/products.ts';
 import { figure1, figure2, figure4 } from './bias-figures.ts';
 import { readCheckpoint } from './checkpoint.ts';
 import { atomicWrite, ensureDirectory } from './files.ts';
+import { checkModelFitsData, readSpecFile, readWeightsFile } from './model-files.ts';
+import { toNpy } from '../nn/npy.ts';
 import { loadDataSource } from './datasets.ts';
 import { BACKEND_HELP, chooseBackend, describeBackend } from './backend-choice.ts';
 import { usage, type Options } from './options.ts';
@@ -20,7 +22,10 @@ import { ProgressBar } from './progress.ts';
 export const BIAS_HELP = `mbquad bias [options]
 
   --checkpoint FILE    a checkpoint of 'mbquad train' (default: train the digits CNN as the
-                       paper trains, SGD with momentum and weight decay to convergence, ~25 s)
+                       paper trains, SGD with momentum and weight decay to convergence)
+  --spec S --weights W a model trained elsewhere: its JSON spec and its parameters as .npy
+                       (parameters_to_vector) or .safetensors (tools/export-torch.py writes both)
+  --data SOURCE        with --spec: digits (default), mnist:DIR, fashion-mnist:DIR, cifar10:DIR, …
   --optimizer NAME     without --checkpoint: sgd (default, the paper's) or adam (Adam at 0.003,
                        no weight decay: 'mbquad train's default)
   --kinds A,B          curvatures: ggn, hessian (default both)
@@ -28,9 +33,11 @@ export const BIAS_HELP = `mbquad bias [options]
   --k N                eigen- and CG directions (default 8)
   --b1-batches A,B,..  the batches of the seeded partition that play B1 (default 0,1,2)
   --repeats N          the first N batches give the top-curvature ratio (default 8; 0 skips)
-  --weight-decay X     λ of the objective (default: the training's)
+  --weight-decay X     λ of the objective (default: the training's; 0 with --weights)
   --seed N             seed of the partition into batches (default 0)
   --out DIR            where bias-study.json and the SVG figures go (default runs/bias)
+  --save-vectors       also write the directions as .npy: eigenvectors-<kind>-b<size>.npy
+                       [B1s, k, P], cg-directions-…-B<r>.npy and cg-iterates-…-B<r>.npy [K, P]
 ${BACKEND_HELP}`;
 
 const signedMedian = (e: ErrorSummary) => `${e.median >= 0 ? '+' : ''}${e.median.toPrecision(2)}`;
@@ -85,20 +92,34 @@ export function biasCommand(opts: Options): void {
   const seed = opts.integer('seed', 0);
   const outDir = opts.string('out', join('runs', 'bias'));
   const checkpointPath = opts.has('checkpoint') ? opts.string('checkpoint') : null;
+  const specPath = opts.has('spec') ? opts.string('spec') : null;
+  const weightsPath = opts.has('weights') ? opts.string('weights') : null;
+  if ((specPath === null) !== (weightsPath === null)) usage('bias', '--spec and --weights go together (a model and its parameters, e.g. from tools/export-torch.py)');
+  if (specPath && checkpointPath) usage('bias', '--checkpoint and --spec/--weights are two ways to give the model; give one');
+  const dataOption = opts.has('data') ? opts.string('data') : null;
+  if (dataOption && checkpointPath) usage('bias', '--data goes with --spec/--weights; a --checkpoint names its data');
+  const trained = checkpointPath !== null || specPath !== null;
   const optimizer = opts.choice('optimizer', ['sgd', 'adam'], 'sgd');
-  if (checkpointPath && opts.has('optimizer')) usage('bias', '--optimizer chooses how to train the default model; a --checkpoint is already trained');
+  if (trained && opts.has('optimizer')) usage('bias', '--optimizer chooses how to train the default model; a --checkpoint or --weights is already trained');
+  const saveVectors = opts.flag('save-vectors');
   const weightDecayOption = opts.has('weight-decay') ? opts.number('weight-decay', 0) : null;
   if (weightDecayOption !== null && !(weightDecayOption >= 0)) usage('bias', `--weight-decay must be ≥ 0, given ${weightDecayOption}`);
   const backend = chooseBackend(opts, process.env);
   opts.checkAllUsed();
 
   const bar = new ProgressBar();
-  let spec: ModelSpec, params: Float64Array, source: string, settings: TrainSettings;
+  let spec: ModelSpec, params: Float64Array, source: string, settings: TrainSettings | null;
   if (checkpointPath) {
     const c = readCheckpoint(checkpointPath);
     ({ spec, settings } = c);
     params = c.state.params;
     source = c.data;
+  } else if (specPath && weightsPath) {
+    const read = readSpecFile(specPath, 'bias');
+    spec = read.spec;
+    params = readWeightsFile(weightsPath, read.model);
+    source = dataOption ?? 'digits';
+    settings = null; // trained elsewhere
   } else {
     source = 'digits';
     spec = convNet([1, 8, 8], 10, 1, 16);
@@ -106,6 +127,7 @@ export function biasCommand(opts: Options): void {
   }
   const data = loadDataSource(source);
   const model = fromSpec(spec);
+  checkModelFitsData('bias', model, data, source);
   // The options that depend on the model and the data, checked before any training.
   const examples = data.train.targets.length;
   if (k > model.numParams) usage('bias', `--k must be at most the ${model.numParams} parameters, given ${k}`);
@@ -115,15 +137,16 @@ export function biasCommand(opts: Options): void {
     if (b1Given && b1Batches.some((b) => b >= batches)) usage('bias', `--b1-batches must be below ${batches}, the number of batches of ${size}; given ${b1Batches}`);
     if (repeats > batches) usage('bias', `--repeats must be at most ${batches}, the number of batches of ${size}; given ${repeats}`);
   }
-  if (!checkpointPath) {
-    const state = train(model, data, settings, initialTrainState(model, settings), {
-      onBatch: (e, b, n) => bar.update(`training epoch ${e + 1}/${settings.epochs}`, b + 1, n, ''),
+  if (!trained && settings) {
+    const s = settings;
+    const state = train(model, data, s, initialTrainState(model, s), {
+      onBatch: (e, b, n) => bar.update(`training epoch ${e + 1}/${s.epochs}`, b + 1, n, ''),
     });
     params = state.params;
     const last = state.history[state.history.length - 1];
-    bar.finish(`trained the digits CNN (${model.numParams} parameters, ${settings.optimizer}): train accuracy ${(100 * last.trainAccuracy).toFixed(2)}%, test ${(100 * last.testAccuracy!).toFixed(2)}%`);
+    bar.finish(`trained the digits CNN (${model.numParams} parameters, ${s.optimizer}): train accuracy ${(100 * last.trainAccuracy).toFixed(2)}%, test ${(100 * last.testAccuracy!).toFixed(2)}%`);
   }
-  const weightDecay = weightDecayOption ?? settings.weightDecay;
+  const weightDecay = weightDecayOption ?? settings?.weightDecay ?? 0;
   const p = problem({ model, loss: 'cross_entropy', weightDecay, params: params!, backend });
   console.log(`curvature products on ${describeBackend(backend)}`);
   const trainData = { inputs: data.train.inputs, targets: data.train.targets };
@@ -142,10 +165,22 @@ export function biasCommand(opts: Options): void {
     for (const batchSize of batchSizes) {
       const started = performance.now();
       const study = biasStudy(p, trainData, {
-        kind, batchSize, k, seed, repeats,
+        kind, batchSize, k, seed, repeats, keepVectors: saveVectors,
         ...(b1Given ? { b1Batches } : {}), // else the study's own rule (batches 0, 1, 2), stated in its JSON
         onProgress: (stage, done, total) => bar.update(`${kind} |B|=${batchSize}: ${stage}`, done, total, ''),
       });
+      if (saveVectors) {
+        // The directions as .npy (numpy.load reads them): eigenvectors [B1s, k, P]; per B1, CG's d_k and x_k [K, P].
+        const P = model.numParams, tag = `${kind}-b${batchSize}`;
+        const stack = (vs: Float64Array[]) => Float64Array.from(vs.flatMap((v) => Array.from(v)));
+        atomicWrite(join(outDir, `eigenvectors-${tag}.npy`), toNpy(stack(study.runs.flatMap((r) => r.vectors!.eigenvectors)), [study.runs.length, k, P]), 'eigenvectors');
+        for (const run of study.runs) {
+          const v = run.vectors!;
+          atomicWrite(join(outDir, `cg-directions-${tag}-B${run.b1Batch}.npy`), toNpy(stack(v.cgDirections), [v.cgDirections.length, P]), 'CG directions');
+          atomicWrite(join(outDir, `cg-iterates-${tag}-B${run.b1Batch}.npy`), toNpy(stack(v.cgIterates), [v.cgIterates.length, P]), 'CG iterates');
+          delete run.vectors; // the numbers stay in the JSON, the vectors in the .npy files
+        }
+      }
       studies.push(study);
       const name = `${kind}-b${batchSize}`;
       atomicWrite(join(outDir, `fig1-${name}.svg`), figure1(study), 'figure');
@@ -155,7 +190,7 @@ export function biasCommand(opts: Options): void {
     }
   }
   const report = {
-    settings: { source, spec, trainSettings: settings, checkpoint: checkpointPath, weightDecay, kinds, batchSizes, k, b1Batches, repeats, seed, backend: describeBackend(backend) },
+    settings: { source, spec, trainSettings: settings, checkpoint: checkpointPath, weights: weightsPath, weightDecay, kinds, batchSizes, k, b1Batches, repeats, seed, backend: describeBackend(backend) },
     atTheta,
     studies,
   };

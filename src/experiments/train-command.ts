@@ -1,13 +1,14 @@
 /** `mbquad train`: trains a preset or spec on a data set, with progress, checkpoints and resume. */
 import { basename, dirname, join } from 'node:path';
-import { fromSpec, type Model } from '../nn/model.ts';
+import { fromSpec } from '../nn/model.ts';
 import { allCnnC, convNet, mlp } from '../nn/presets.ts';
 import type { ModelSpec } from '../nn/spec.ts';
 import { checkTrainSettings, defaultTrainSettings, initialTrainState, logSpacedEpochs, train, type TrainSettings, type TrainState } from '../nn/train.ts';
 import { fail, MbquadError } from '../tensor/index.ts';
 import { readCheckpoint, writeCheckpoint, CHECKPOINT_FORMAT } from './checkpoint.ts';
-import { loadDataSource, type Split } from './datasets.ts';
-import { ensureDirectory, nodeFileSystem, readInputFile, type FileSystem } from './files.ts';
+import { loadDataSource } from './datasets.ts';
+import { ensureDirectory, nodeFileSystem, type FileSystem } from './files.ts';
+import { checkModelFitsData, readSpecFile } from './model-files.ts';
 import { acquireRunLock, checkpointsIn, manifestDifferences, moveRunAside, readManifest, runManifest, RUN_MANIFEST, writeManifest } from './run-folder.ts';
 import { ProgressBar } from './progress.ts';
 import { usage, type Options } from './options.ts';
@@ -38,18 +39,8 @@ export const TRAIN_HELP = `mbquad train [options]
                        aside into replaced-<time>/ inside it, never deleted
 `;
 
-/** A JSON spec file, with errors that name the file. */
-function readSpecFile(path: string): ModelSpec {
-  const text = readInputFile(path, 'model spec (--spec)').toString('utf8');
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    return fail('train', `--spec ${path}: not valid JSON (${(e as Error).message})`);
-  }
-}
-
 function buildSpec(opts: Options, inputShape: number[], classes: number): { spec: ModelSpec; label: string } {
-  if (opts.has('spec')) return { spec: readSpecFile(opts.string('spec')), label: 'spec' };
+  if (opts.has('spec')) return { spec: readSpecFile(opts.string('spec'), 'train').spec, label: 'spec' };
   const preset = opts.string('preset', 'convnet');
   const image = (): [number, number, number] => {
     if (inputShape.length !== 3) usage('train', `preset ${preset} needs image inputs, the data have shape [${inputShape}]`);
@@ -71,16 +62,6 @@ function describeSettings(s: TrainSettings): string {
 /** The command's I/O seam: tests pass a file system that fails on purpose. */
 export interface TrainIo {
   fileSystem?: FileSystem;
-}
-
-/** Refuses a model whose input or output does not fit the data (before anything is written). */
-function checkModelFitsData(model: Model, data: Split, source: string): void {
-  const input = data.train.inputShape;
-  if (model.inputShape.join(',') !== input.join(',')) fail('train', `the model takes inputs [${model.inputShape}], the data ${source} have [${input}]`);
-  const outputs = model.outputShape.reduce((a, b) => a * b, 1);
-  if (model.outputShape.length !== 1 || outputs !== data.train.numClasses) {
-    fail('train', `the model has outputs [${model.outputShape}], the data ${source} have ${data.train.numClasses} classes (a linear output of ${data.train.numClasses} is needed)`);
-  }
 }
 
 export function trainCommand(opts: Options, io: TrainIo = {}): void {
@@ -126,7 +107,7 @@ export function trainCommand(opts: Options, io: TrainIo = {}): void {
     }
   }
   const model = fromSpec(spec);
-  checkModelFitsData(model, data, source);
+  checkModelFitsData('train', model, data, source);
   let state = resumed ? resumed.state : initialTrainState(model, settings);
   if (state.epoch > settings.epochs) fail('train', `the checkpoint is at epoch ${state.epoch}, beyond --epochs ${settings.epochs}`);
 

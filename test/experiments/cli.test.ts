@@ -1,10 +1,11 @@
 /** The command line end to end: train, checkpoint at log-spaced epochs, resume to the same result. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../../src/experiments/checkpoint.ts';
+import { linalg, nn, Random } from '../../src/index.ts';
 
 const cli = (args: string[], env: Record<string, string> = {}) =>
   execFileSync(process.execPath, ['bin/mbquad.js', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
@@ -66,10 +67,37 @@ describe('mbquad bias', () => {
     expect(() => cli([...study, '--repeats', '-1'])).toThrow(/mbquad: bias: --repeats must be ≥ 0, given -1/);
     expect(() => cli([...study, '--k', '0'])).toThrow(/mbquad: bias: --k must be ≥ 1, given 0/);
     expect(() => cli([...study, '--b1-batches', '1,1'])).toThrow(/--b1-batches must be distinct integers ≥ 0/);
-    expect(() => cli([...study, '--optimizer', 'adam'])).toThrow(/--optimizer chooses how to train the default model; a --checkpoint is already trained/);
+    expect(() => cli([...study, '--optimizer', 'adam'])).toThrow(/--optimizer chooses how to train the default model; a --checkpoint or --weights is already trained/);
     expect(() => cli([...study, '--b1-batches', '9'])).toThrow(/mbquad: bias: --b1-batches must be below 5, the number of batches of 256; given 9/);
     expect(() => cli([...study, '--k', '5000'])).toThrow(/mbquad: bias: --k must be at most the \d+ parameters, given 5000/);
   }, 180_000);
+});
+
+describe('mbquad bias with a model trained elsewhere', () => {
+  it('--spec and --weights (.npy or .safetensors) give the study; --save-vectors writes the directions as .npy', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mbquad-weights-'));
+    const spec = { input: [1, 8, 8], layers: [{ type: 'flatten' }, { type: 'linear', out: 6 }, { type: 'tanh' }, { type: 'linear', out: 10 }] };
+    const model = nn.fromSpec(spec);
+    writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec));
+    writeFileSync(join(dir, 'w.npy'), nn.toNpy(model.init(new Random(5))));
+    const args = ['bias', '--spec', join(dir, 'spec.json'), '--weights', join(dir, 'w.npy'), '--data', 'digits', '--kinds', 'ggn', '--batch-sizes', '256', '--k', '3', '--repeats', '2', '--b1-batches', '0,2'];
+    cli([...args, '--save-vectors', '--out', join(dir, 'out')]);
+    const report = JSON.parse(readFileSync(join(dir, 'out', 'bias-study.json'), 'utf8'));
+    expect(report.settings.weights).toBe(join(dir, 'w.npy'));
+    expect(report.settings.trainSettings).toBeNull();
+    expect(report.studies[0].runs[0].vectors).toBeUndefined();
+    const eig = nn.parseNpy(new Uint8Array(readFileSync(join(dir, 'out', 'eigenvectors-ggn-b256.npy'))));
+    expect(eig.shape).toEqual([2, 3, model.numParams]);
+    // The saved eigenvectors are the study's: unit length, and u1 on B1 has the Ritz value λ1.
+    const u1 = eig.data.subarray(0, model.numParams);
+    expect(Math.abs(linalg.norm(Float64Array.from(u1)) - 1)).toBeLessThan(1e-12);
+    const iterates = nn.parseNpy(new Uint8Array(readFileSync(join(dir, 'out', 'cg-iterates-ggn-b256-B2.npy'))));
+    expect(iterates.shape).toEqual([3, model.numParams]);
+    expect(Array.from(iterates.data.subarray(0, model.numParams)).every((x) => x === 0)).toBe(true); // x_0 = 0
+    expect(() => cli(['bias', '--spec', join(dir, 'spec.json')])).toThrow(/--spec and --weights go together/);
+    writeFileSync(join(dir, 'bad.json'), '{"0.weight": 1}');
+    expect(() => cli([...args, '--weights', join(dir, 'bad.json')])).toThrow(/mbquad: parseParameters: .*bad.json: expected a NumPy .npy file \(parameters_to_vector\) or a .safetensors state dict, given a JSON file/);
+  }, 120_000);
 });
 
 describe('command-line conventions', () => {
