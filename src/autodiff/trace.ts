@@ -14,6 +14,7 @@
  */
 import { fail, fmt, shapesEqual, type Backend, type Shape, type Tensor } from '../tensor/index.ts';
 
+/** What differentiable ops take and return: a concrete Tensor, or a Tracer inside a transformation. */
 export type Value = Tensor | Tracer;
 
 /**
@@ -39,6 +40,7 @@ export abstract class Trace {
   abstract process<P>(prim: Primitive<P>, inputs: readonly Value[], params: P): Value;
 }
 
+/** A value inside a transformation (JVP or reverse tape): it wraps the value one level down and carries derivative information. */
 export abstract class Tracer {
   abstract readonly trace: Trace;
   /** The value one level down. */

@@ -28,6 +28,7 @@ export interface Measured {
   full: number;
 }
 
+/** Options of biasStudy. */
 export interface BiasStudyOptions extends ChunkOptions {
   kind: CurvatureKind;
   batchSize: number;
@@ -97,6 +98,7 @@ export interface ErrorSummary {
   count: number;
 }
 
+/** The study pooled over every B1: signed error summaries of slopes and curvatures, and the top-curvature ratios. */
 export interface BiasSummary {
   /** For each measure: the errors of B1 itself ("biased") and of the other batches along the same directions ("unbiased"). */
   eigenCurvature: { b1: ErrorSummary; others: ErrorSummary };
@@ -107,6 +109,7 @@ export interface BiasSummary {
   topCurvatureRatio: { median: number; min: number; max: number; count: number } | null;
 }
 
+/** Everything biasStudy measured, as plain JSON-ready data, with its settings and the rule that chose the B1s. */
 export interface BiasStudy {
   kind: CurvatureKind;
   batchSize: number;
@@ -191,6 +194,7 @@ interface Directions {
   projected: ProjectedQuadratic[];
 }
 
+/** The bias study (Sec. 3.1, B.4; MATH.md §4): directions from each B1, their slopes and curvatures on every batch and on the full data. */
 export function biasStudy(p: Problem, data: Batch, options: BiasStudyOptions): BiasStudy {
   const k = options.k ?? 8;
   const seed = options.seed ?? 0;

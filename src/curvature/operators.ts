@@ -9,8 +9,10 @@ import type { LinearOperator } from '../linalg/operator.ts';
 import { batchSize, type Batch, type Problem } from './problem.ts';
 import { ggnVectorProduct, hessianVectorProduct, type ChunkOptions } from './products.ts';
 
+/** The curvature matrices as operators: 'hessian' or 'ggn'. */
 export type CurvatureKind = 'hessian' | 'ggn';
 
+/** The Hessian or GGN of a problem on a batch as a LinearOperator (chunked for large batches). */
 export function curvatureOperator(p: Problem, batch: Batch, kind: CurvatureKind, options: ChunkOptions = {}): LinearOperator {
   if (kind !== 'hessian' && kind !== 'ggn') fail('curvatureOperator', `kind must be 'hessian' or 'ggn', given ${JSON.stringify(kind)}`);
   batchSize(p, batch, 'curvatureOperator'); // fail early on a bad batch

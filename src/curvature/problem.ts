@@ -9,6 +9,7 @@ import type { Batch } from '../nn/data/dataset.ts';
 import type { Model } from '../nn/model.ts';
 import { cpuBackend, fail, fmt, sizeOf, type Backend, type Tensor } from '../tensor/index.ts';
 
+/** A model, a loss, a weight decay on the weights, and θ: what the curvature functions evaluate (with the backend they run on). */
 export interface Problem {
   readonly model: Model;
   readonly loss: LossKind;
@@ -26,6 +27,7 @@ export interface Problem {
 /** A batch: inputs N × input shape (row-major); targets class ids (cross-entropy) or N × outputs (MSE). */
 export type { Batch };
 
+/** A Problem from a model, a loss, a weight decay λ ≥ 0 (weights only, Eq. 1) and θ; checks them. */
 export function problem(spec: { model: Model; loss: LossKind; weightDecay?: number; params: Float64Array; backend?: Backend }): Problem {
   const { model, loss } = spec;
   const weightDecay = spec.weightDecay ?? 0;

@@ -12,6 +12,7 @@ import * as T from '../tensor/index.ts';
 import { withScratchMemory, type Tensor } from '../tensor/index.ts';
 import { chunks, checkParamVector, inputTensor, objective, type Batch, type Problem } from './problem.ts';
 
+/** Evaluate a large batch in chunks of `chunkSize` examples (default 256); the result equals the one-shot value. */
 export interface ChunkOptions {
   /** Examples per chunk (default 256): bounds memory; does not change the result beyond rounding. */
   chunkSize?: number;

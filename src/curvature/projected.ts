@@ -6,6 +6,7 @@
 import type { LinearOperator } from '../linalg/operator.ts';
 import { dot } from '../linalg/vector.ts';
 
+/** A quadratic restricted to span(u1, u2): value, 2-D gradient and 2×2 curvature (Fig. 1). */
 export interface ProjectedQuadratic {
   value: number;
   /** [u1ᵀg, u2ᵀg] */
@@ -14,6 +15,7 @@ export interface ProjectedQuadratic {
   curvature: [[number, number], [number, number]];
 }
 
+/** The quadratic L + gᵀx + ½ xᵀBx restricted to x = a u1 + b u2 (orthonormal u1, u2): two products with B. */
 export function projectQuadratic(value: number, g: Float64Array, b: LinearOperator, u1: Float64Array, u2: Float64Array): ProjectedQuadratic {
   const bu1 = b.apply(u1), bu2 = b.apply(u2);
   const off = 0.5 * (dot(u1, bu2) + dot(u2, bu1));

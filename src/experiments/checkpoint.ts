@@ -11,8 +11,10 @@ import { checkTrainSettings, type TrainSettings, type TrainState } from '../nn/t
 import { fail } from '../tensor/index.ts';
 import { atomicWrite, nodeFileSystem, readInputFile, type FileSystem } from './files.ts';
 
+/** The format tag of checkpoint files. */
 export const CHECKPOINT_FORMAT = 'mbquad-checkpoint-1';
 
+/** A training checkpoint: spec, settings, data source and the state after `state.epoch` epochs. */
 export interface Checkpoint {
   format: typeof CHECKPOINT_FORMAT;
   spec: ModelSpec;

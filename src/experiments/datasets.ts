@@ -14,6 +14,7 @@ import { fail, Random } from '../tensor/index.ts';
 import { readInputFile } from './files.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The shipped digits data (data/digits.csv.gz) inside the package. */
 export const DIGITS_PATH = join(repoRoot, 'data', 'digits.csv.gz');
 
 /** A file's bytes, gunzipped when it starts with the gzip magic 1f 8b; errors name the file. */
@@ -29,6 +30,7 @@ export function readMaybeGzip(path: string): Uint8Array {
   return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
 }
 
+/** A training and a test set. */
 export interface Split {
   train: Dataset;
   test: Dataset;

@@ -8,6 +8,7 @@ import { fail } from '../tensor/index.ts';
 import type { LinearOperator } from './operator.ts';
 import { checkFinite, checkVector, dot, norm } from './vector.ts';
 
+/** Why cg stopped. */
 export type CgStopReason = 'tolerance' | 'maxiter' | 'negative-curvature' | 'non-finite' | 'zero-residual';
 
 /** What one iteration k computed (passed to the callback and kept in the result). */
@@ -28,6 +29,7 @@ export interface CgIteration {
   residualNorm: number;
 }
 
+/** Options of cg. */
 export interface CgOptions {
   /** Start x_0 (default 0). */
   x0?: Float64Array;
@@ -41,6 +43,7 @@ export interface CgOptions {
   callback?: (iteration: CgIteration) => boolean | void;
 }
 
+/** What cg returns: the solution, why it stopped, and (when recording) the whole trajectory. */
 export interface CgResult {
   x: Float64Array;
   iterations: number;
@@ -60,6 +63,7 @@ export interface CgResult {
   matvecs: number;
 }
 
+/** Conjugate gradients (Algorithm 1, MATH.md §2) for A x = b, recording the trajectory; stops on tolerance, maxIter, non-positive curvature or a non-finite value. */
 export function cg(op: LinearOperator, b: Float64Array, options: CgOptions = {}): CgResult {
   const n = op.size;
   checkVector('cg', 'right-hand side b', b, n);

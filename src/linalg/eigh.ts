@@ -7,6 +7,7 @@
 import { fail } from '../tensor/index.ts';
 import { checkSquare } from './operator.ts';
 
+/** Eigenvalues (ascending) and orthonormal eigenvectors (the columns of a row-major n×n array). */
 export interface EighResult {
   /** Eigenvalues in ascending order (NumPy/SciPy convention). */
   values: Float64Array;
@@ -14,6 +15,7 @@ export interface EighResult {
   vectors: Float64Array;
 }
 
+/** Options of eigh. */
 export interface EighOptions {
   /** Refuse A unless |a_ij − a_ji| ≤ symmetryTolerance · max|a| (default 1e-10). */
   symmetryTolerance?: number;
@@ -35,6 +37,7 @@ export function checkSymmetric(op: string, a: Float64Array, n: number, tolerance
   }
 }
 
+/** All eigenpairs of a dense symmetric matrix (row-major n×n): Householder tridiagonalization and implicit QL (tred2/tql2). */
 export function eigh(a: Float64Array, n: number, options: EighOptions = {}): EighResult {
   checkSquare('eigh', a, n);
   checkSymmetric('eigh', a, n, options.symmetryTolerance ?? 1e-10);

@@ -29,6 +29,7 @@ export function transposeDense(a: Float64Array, r: number, c: number): Float64Ar
   return t;
 }
 
+/** A dense row-major matrix with its dimensions. */
 export interface Dense {
   data: Float64Array;
   rows: number;
@@ -63,6 +64,7 @@ export function kron(a: Dense, b: Dense): Dense {
   return { data: out, rows, cols };
 }
 
+/** The eigenpairs of A ⊗ B from those of A and B. */
 export interface KronEigen {
   /** Eigendecompositions of the two symmetric factors (ascending values, eigenvectors as columns). */
   a: { values: Float64Array; vectors: Float64Array; n: number };

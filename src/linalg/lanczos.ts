@@ -21,6 +21,7 @@ import { eigh } from './eigh.ts';
 import type { LinearOperator } from './operator.ts';
 import { checkVector, dot, norm } from './vector.ts';
 
+/** Options of lanczos. */
 export interface LanczosOptions {
   /** 'largest' (default): the k largest algebraic eigenvalues; 'smallest': the k smallest. */
   which?: 'largest' | 'smallest';
@@ -43,6 +44,7 @@ export interface LanczosOptions {
   multiplicityCheck?: boolean;
 }
 
+/** What lanczos returns: eigenpairs, residuals, the norm estimate and the cost in products. */
 export interface LanczosResult {
   /** Eigenvalues in descending order. */
   values: Float64Array;
@@ -71,6 +73,7 @@ function convergenceScale(theta: number, normEstimate: number): number {
   return Math.max(Math.abs(theta), normEstimate, Number.MIN_VALUE);
 }
 
+/** The top-k (or bottom-k) eigenpairs of a symmetric operator seen only through products (thick-restart Lanczos, full reorthogonalization). */
 export function lanczos(op: LinearOperator, k: number, options: LanczosOptions = {}): LanczosResult {
   const result = lanczosRun(op, k, options);
   return options.multiplicityCheck ? checkMultiplicity(op, k, options, result) : result;

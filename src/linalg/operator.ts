@@ -5,6 +5,7 @@
 import { fail } from '../tensor/index.ts';
 import { checkFinite, checkVector } from './vector.ts';
 
+/** A linear map seen only through products v ↦ A v on Float64Arrays of length `size` — what CG, Lanczos and the studies take. */
 export interface LinearOperator {
   readonly size: number;
   apply(v: Float64Array): Float64Array;

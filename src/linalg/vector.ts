@@ -1,12 +1,14 @@
 /** Dense vector kernels on Float64Array (the linear algebra layer works on plain arrays). */
 import { fail } from '../tensor/index.ts';
 
+/** aᵀb. */
 export function dot(a: Float64Array, b: Float64Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
 }
 
+/** ‖a‖, the Euclidean norm. */
 export function norm(a: Float64Array): number {
   return Math.sqrt(dot(a, a));
 }

@@ -3,7 +3,9 @@ import * as ad from '../autodiff/index.ts';
 import type { Value } from '../autodiff/index.ts';
 import { fail, fmt, sizeOf } from '../tensor/index.ts';
 
+/** The losses: 'cross_entropy' (softmax cross-entropy, mean over the batch) and 'mse' (mean over all N·C elements). */
 export type LossKind = 'cross_entropy' | 'mse';
+/** The loss kinds, for validation and help texts. */
 export const LOSS_KINDS: readonly LossKind[] = ['cross_entropy', 'mse'];
 
 /** Targets: class ids for cross-entropy, N × outputs values for MSE. */

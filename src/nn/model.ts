@@ -10,6 +10,7 @@ import type { Value } from '../autodiff/index.ts';
 import { cpuBackend, fail, fmt, type Backend, type Random, shapesEqual, sizeOf, type Tensor, type Shape } from '../tensor/index.ts';
 import { checkSpec, pairOf, type LayerSpec, type ModelSpec } from './spec.ts';
 
+/** One parameter tensor of a model: its PyTorch name, layer, kind, shape and place in θ. */
 export interface ParameterInfo {
   /** PyTorch name in the equivalent nn.Sequential, e.g. "3.weight". */
   name: string;
@@ -25,6 +26,7 @@ export interface ParameterInfo {
   fanIn: number;
 }
 
+/** Options of Model.forward. */
 export interface ForwardOptions {
   /**
    * Called after every layer with its index, input and output (batched). K-FAC and other
@@ -33,6 +35,7 @@ export interface ForwardOptions {
   onLayer?: (index: number, input: Value, output: Value) => void;
 }
 
+/** A model built from a JSON spec: a pure function forward(θ, x) of the flat parameter vector θ in PyTorch order, with its parameter layout and PyTorch-default initialization. */
 export class Model {
   readonly spec: ModelSpec;
   readonly inputShape: Shape;

@@ -15,10 +15,12 @@ export function pythonShape(shape: readonly number[]): string {
   return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
 }
 
+/** Whether the bytes start with the .npy magic \x93NUMPY. */
 export function isNpy(bytes: Uint8Array): boolean {
   return bytes.length >= 6 && NPY_MAGIC.every((b, i) => bytes[i] === b);
 }
 
+/** A parsed .npy array: float64 values, shape and the stored dtype. */
 export interface NpyArray {
   /** The values as float64 (float32 files are widened exactly). */
   data: Float64Array;

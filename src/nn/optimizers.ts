@@ -6,6 +6,7 @@
  */
 import { fail } from '../tensor/index.ts';
 
+/** The optimizers: 'sgd' (with momentum) and 'adam', with PyTorch's update rules. */
 export type OptimizerKind = 'sgd' | 'adam';
 
 /** Everything an optimizer needs to continue exactly where it stopped (for checkpoints). */
@@ -17,6 +18,7 @@ export interface OptimizerState {
   buffers: Float64Array[];
 }
 
+/** An optimizer's hyperparameters other than the learning rate. */
 export interface OptimizerSettings {
   kind: OptimizerKind;
   /** SGD momentum μ (0: plain SGD). */
@@ -26,6 +28,7 @@ export interface OptimizerSettings {
   eps?: number;
 }
 
+/** The optimizer state before the first step: zero buffers (SGD: momentum; Adam: both moments). */
 export function initialOptimizerState(kind: OptimizerKind, size: number): OptimizerState {
   if (kind !== 'sgd' && kind !== 'adam') fail('optimizer', `unknown optimizer ${JSON.stringify(kind)}; known: sgd, adam`);
   return { kind, step: 0, buffers: kind === 'sgd' ? [new Float64Array(size)] : [new Float64Array(size), new Float64Array(size)] };

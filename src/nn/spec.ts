@@ -7,18 +7,21 @@ import { convGeometry, fail, fmt, MbquadError, poolGeometry, type Shape } from '
 
 export type Pair = number | [number, number];
 
+/** One layer of a JSON model spec (docs/DESIGN.md): its type and fields, with PyTorch semantics. */
 export type LayerSpec =
   | { type: 'linear'; out: number; bias?: boolean }
   | { type: 'conv2d'; out: number; kernel: Pair; stride?: Pair; padding?: Pair; bias?: boolean }
   | { type: 'relu' | 'tanh' | 'sigmoid' | 'flatten' | 'globalavgpool' }
   | { type: 'maxpool2d' | 'avgpool2d'; kernel: Pair; stride?: Pair; padding?: Pair };
 
+/** A JSON model spec: the input shape (without the batch axis) and the layers in order, like an nn.Sequential. */
 export interface ModelSpec {
   /** Per-example input shape: [c, h, w] for images, [features] for vectors. */
   input: number[];
   layers: LayerSpec[];
 }
 
+/** The name of a layer type of the JSON spec. */
 export type LayerType = LayerSpec['type'];
 
 /** Required and optional fields of every layer type (anything else is refused: typos never pass silently). */
@@ -34,6 +37,7 @@ const FIELDS: Record<LayerType, { required: string[]; optional: string[] }> = {
   avgpool2d: { required: ['kernel'], optional: ['stride', 'padding'] },
 };
 
+/** The layer types of the JSON spec. */
 export const LAYER_TYPES = Object.keys(FIELDS) as LayerType[];
 
 const OP = 'fromSpec';

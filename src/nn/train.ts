@@ -13,6 +13,7 @@ import { crossEntropy, weightRegularizer } from './losses.ts';
 import type { Model } from './model.ts';
 import { initialOptimizerState, optimizerStep, scheduledLearningRate, type OptimizerKind, type OptimizerState } from './optimizers.ts';
 
+/** Everything that defines a training run besides the model and data; stored in checkpoints and run manifests. */
 export interface TrainSettings {
   optimizer: OptimizerKind;
   learningRate: number;
@@ -44,6 +45,7 @@ export function paperStyleTrainSettings(): TrainSettings {
   return { optimizer: 'sgd', learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4, batchSize: 32, epochs: 60, milestones: [30, 45], gamma: 0.1, seed: 0 };
 }
 
+/** What one epoch measured: its learning rate, objective, training and test loss and accuracy, and time. */
 export interface EpochMetrics {
   epoch: number;
   learningRate: number;
@@ -64,6 +66,7 @@ export interface TrainState {
   history: EpochMetrics[];
 }
 
+/** Progress callbacks of train: after every batch and after every epoch. */
 export interface TrainCallbacks {
   onBatch?: (epoch: number, batch: number, batches: number, objective: number, accuracy: number) => void;
   /** Called after every epoch with the state (a copy-safe snapshot: θ and buffers are not mutated afterwards). */
@@ -75,6 +78,7 @@ export function epochSeed(seed: number, epoch: number): number {
   return seed + epoch * 2 ** 31 + 1;
 }
 
+/** Throws an MbquadError naming the first setting that is out of range. */
 export function checkTrainSettings(s: TrainSettings): void {
   const op = 'train';
   const positive = (name: string, v: number) => {

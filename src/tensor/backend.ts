@@ -11,6 +11,7 @@ import type { BinaryOp, UnaryOp } from './cpu/elementwise.ts';
 
 export type { BinaryOp, UnaryOp };
 
+/** Where tensors live and kernels run: the float64 CPU backend or the float32 gpu.js backend. Ops check shapes; a backend only computes. */
 export interface Backend {
   readonly name: string;
   /** The precision it computes in: 'float64' (CPU) or 'float32' (gpu.js). */

@@ -19,6 +19,7 @@ export interface MatmulGeometry {
   outShape: Shape;
 }
 
+/** matmul options: transpose the last two axes of a and/or b. */
 export interface MatmulOptions {
   transA?: boolean;
   transB?: boolean;
@@ -96,6 +97,7 @@ export interface ConvGeometry {
   ho: number; wo: number;
 }
 
+/** conv2d options (PyTorch semantics): stride and zero padding, a number or [h, w]. */
 export interface Conv2dOptions {
   stride?: number | readonly [number, number];
   padding?: number | readonly [number, number];
@@ -117,6 +119,7 @@ function slidOutput(op: string, axis: string, size: number, kernel: number, stri
   return Math.floor((size + 2 * pad - kernel) / stride) + 1;
 }
 
+/** Checks conv2d operand shapes and options; the output shape and loop bounds, or an error naming the mismatch. */
 export function convGeometry(xShape: Shape, wShape: Shape, options: Conv2dOptions = {}): ConvGeometry {
   const op = 'conv2d';
   if (xShape.length !== 4) fail(op, `input must be 4-D [n, c, h, w], given ${fmt(xShape)}`);
@@ -146,6 +149,7 @@ export interface PoolGeometry {
   ho: number; wo: number;
 }
 
+/** Pooling options (PyTorch semantics): kernel, stride (default: the kernel) and padding, a number or [h, w]. */
 export interface Pool2dOptions {
   kernel: number | readonly [number, number];
   /** Defaults to the kernel size, as in PyTorch. */
@@ -153,6 +157,7 @@ export interface Pool2dOptions {
   padding?: number | readonly [number, number];
 }
 
+/** Checks a pooling input shape and options; the output shape and loop bounds, or an error naming the mismatch. */
 export function poolGeometry(op: string, xShape: Shape, options: Pool2dOptions): PoolGeometry {
   if (xShape.length !== 4) fail(op, `input must be 4-D [n, c, h, w], given ${fmt(xShape)}`);
   if (options === undefined || options.kernel === undefined) fail(op, 'missing kernel size');

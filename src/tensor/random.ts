@@ -14,6 +14,7 @@ function splitmix32(state: { s: number }): number {
   return (z ^ (z >>> 16)) >>> 0;
 }
 
+/** The seeded generator (xoshiro128**): the only source of randomness; the same seed gives the same stream on every platform. */
 export class Random {
   private s0: number;
   private s1: number;

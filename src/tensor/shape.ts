@@ -1,6 +1,7 @@
 /** Shapes, strides and broadcasting (NumPy rules), with the checks every op relies on. */
 import { fail, fmt } from './errors.ts';
 
+/** A tensor shape: the size of each axis, outermost first. */
 export type Shape = readonly number[];
 
 /** Checks that every dimension is a non-negative integer; returns a frozen copy. */
@@ -32,6 +33,7 @@ export function stridesOf(shape: Shape): number[] {
   return strides;
 }
 
+/** Whether two shapes are the same. */
 export function shapesEqual(a: Shape, b: Shape): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

@@ -10,6 +10,7 @@ import { formatTensor } from './format.ts';
 import type { Random } from './random.ts';
 import { checkShape, sizeOf, type Shape } from './shape.ts';
 
+/** A shape plus contiguous row-major float64 elements, owned by a backend (the CPU by default); immutable by convention. */
 export class Tensor {
   readonly shape: Shape;
   readonly size: number;
@@ -112,20 +113,24 @@ function flatten(values: readonly Nested[]): number[] {
 
 // The creation functions below make CPU tensors unless given another backend.
 
+/** A rank-0 tensor holding `value`. */
 export function scalar(value: number, backend: Backend = cpuBackend): Tensor {
   return backend.fromFloat64(Float64Array.of(value), []);
 }
 
+/** A tensor of `shape` filled with `value`. */
 export function full(shape: readonly number[], value: number, backend: Backend = cpuBackend): Tensor {
   const s = checkShape('full', shape);
   return backend.fromFloat64(new Float64Array(sizeOf(s)).fill(value), s);
 }
 
+/** A tensor of `shape` filled with 0. */
 export function zeros(shape: readonly number[], backend: Backend = cpuBackend): Tensor {
   const s = checkShape('zeros', shape);
   return backend.fromFloat64(new Float64Array(sizeOf(s)), s);
 }
 
+/** A tensor of `shape` filled with 1. */
 export function ones(shape: readonly number[], backend: Backend = cpuBackend): Tensor {
   return full(shape, 1, backend);
 }

@@ -27,14 +27,23 @@ function unaryPrimitive(name: string, kernel: (x: Tensor) => Tensor, derivative:
 const constantOf = (op: (t: Tensor) => Tensor, x: Value): Tensor => op(concrete(x));
 
 // Each line: the primitive, then φ'(x) in terms of x and y = φ(x).
+/** −x, differentiable. */
 export const neg = unaryPrimitive('neg', T.neg, () => scalar(-1)); //            φ' = −1
+/** eˣ, differentiable. */
 export const exp = unaryPrimitive('exp', T.exp, (_x, y) => y); //                φ' = eˣ = y
+/** ln x, differentiable. */
 export const log = unaryPrimitive('log', T.log, (x) => div(1, x)); //            φ' = 1/x
+/** tanh x, differentiable. */
 export const tanh = unaryPrimitive('tanh', T.tanh, (_x, y) => sub(1, square(y))); // φ' = 1 − y²
+/** 1 / (1 + e⁻ˣ), differentiable. */
 export const sigmoid = unaryPrimitive('sigmoid', T.sigmoid, (_x, y) => mul(y, sub(1, y))); // φ' = y(1 − y)
+/** max(x, 0), differentiable (relu'(0) = 0, as PyTorch). */
 export const relu = unaryPrimitive('relu', T.relu, (x) => constantOf(T.step, x)); // φ' = [x > 0] (relu'(0) = 0)
+/** √x, differentiable. */
 export const sqrt = unaryPrimitive('sqrt', T.sqrt, (_x, y) => div(0.5, y)); //     φ' = 1/(2√x)
+/** x², differentiable. */
 export const square = unaryPrimitive('square', T.square, (x) => mul(2, x)); //        φ' = 2x
+/** |x|, differentiable (abs'(0) = 0). */
 export const abs = unaryPrimitive('abs', T.abs, (x) => constantOf(T.sign, x)); //  φ' = sign(x) (0 at 0)
 
 /** The output tangent from per-operand terms (null = zero), broadcast to the output's shape. */
@@ -66,10 +75,13 @@ function binaryPrimitive(
 const when = <V>(flag: boolean, f: () => V): V | null => (flag ? f() : null);
 
 // d(a + b) = da + db
+/** a + b with broadcasting, differentiable. */
 export const add = binaryPrimitive('add', T.add, (_a, _b, ta, tb) => [ta, tb], (_a, _b, g) => [g, g]);
 // d(a − b) = da − db
+/** a − b with broadcasting, differentiable. */
 export const sub = binaryPrimitive('sub', T.sub, (_a, _b, ta, tb) => [ta, tb && neg(tb)], (_a, _b, g, _y, n) => [g, when(n[1], () => neg(g))]);
 // d(a·b) = da·b + a·db
+/** a · b (elementwise) with broadcasting, differentiable. */
 export const mul = binaryPrimitive(
   'mul',
   T.mul,
@@ -77,6 +89,7 @@ export const mul = binaryPrimitive(
   (a, b, g, _y, n) => [when(n[0], () => mul(g, b)), when(n[1], () => mul(g, a))],
 );
 // d(a/b) = da/b − (a/b)·db/b = (da − y·db)/b
+/** a / b (elementwise) with broadcasting, differentiable. */
 export const div = binaryPrimitive(
   'div',
   T.div,
@@ -84,6 +97,7 @@ export const div = binaryPrimitive(
   (_a, b, g, y, n) => [when(n[0], () => div(g, b)), when(n[1], () => neg(div(mul(g, y), b)))],
 );
 // d max(a,b) = w·da + (1 − w)·db, w = [a > b] + ½[a = b] (PyTorch splits ties evenly)
+/** max(a, b) elementwise with broadcasting, differentiable (the gradient splits evenly at ties). */
 export const maximum = binaryPrimitive(
   'maximum',
   T.maximum,

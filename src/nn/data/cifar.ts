@@ -7,6 +7,7 @@
 import { fail } from '../../tensor/index.ts';
 import { checkDataset, type Dataset } from './dataset.ts';
 
+/** Which CIFAR binary format: CIFAR-10 (1 label byte) or CIFAR-100 (coarse and fine label bytes). */
 export type CifarVariant = 'cifar10' | 'cifar100';
 
 const PIXELS = 3 * 32 * 32;

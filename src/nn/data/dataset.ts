@@ -4,6 +4,7 @@
  */
 import { fail, fmt, type Random, sizeOf } from '../../tensor/index.ts';
 
+/** A labelled data set: N inputs of one shape (row-major float64) and N class ids. */
 export interface Dataset {
   name: string;
   /** Per-example input shape, e.g. [1, 8, 8]. */
@@ -21,6 +22,7 @@ export interface Batch {
   targets: Int32Array | Float64Array;
 }
 
+/** The number of examples N of a data set (checking that inputs and labels agree). */
 export function datasetSize(d: Dataset): number {
   return d.targets.length;
 }

@@ -6,6 +6,7 @@
 import { fail } from '../../tensor/index.ts';
 import { checkDataset, type Dataset } from './dataset.ts';
 
+/** An IDX array (MNIST format): its shape and its elements as numbers. */
 export interface IdxArray {
   shape: number[];
   data: Uint8Array;

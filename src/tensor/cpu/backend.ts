@@ -13,6 +13,7 @@ import { allocate } from '../memory.ts';
 
 const wrap = (shape: Shape, data: Float64Array): Tensor => new Tensor(shape, data, cpuBackend);
 
+/** The float64 CPU backend: the default and the reference of every test. */
 export const cpuBackend: Backend = {
   name: 'cpu',
   dtype: 'float64',

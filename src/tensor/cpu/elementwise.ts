@@ -7,7 +7,9 @@ import { sizeOf } from '../shape.ts';
 import { coalesce, contiguousStrides, forEachRow } from './strided.ts';
 import { allocate } from '../memory.ts';
 
+/** The unary elementwise kernels a backend provides. */
 export type UnaryOp = 'neg' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu' | 'sqrt' | 'square' | 'abs' | 'sign' | 'step' | 'finiteOrZero';
+/** The binary elementwise kernels a backend provides (maximumWeight: the gradient split of maximum at ties). */
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'maximumWeight';
 
 export function unary(op: UnaryOp, x: Float64Array): Float64Array {

@@ -42,6 +42,7 @@ export { GPU_MODES, availableMode } from './runtime.ts';
 /** 2^24: the largest tensor whose every index float32 represents exactly. */
 export const MAX_GPU_TENSOR_SIZE = MAX_INDEXED;
 
+/** The float32 gpu.js backend (from gpuBackend): the Backend ops plus its mode, kernel set, transfer counts and explicitly async entry points. */
 export interface GpuBackend extends Backend {
   /** The gpu.js mode that runs the kernels ('webasm', 'headlessgl', …). */
   readonly mode: Exclude<GpuMode, 'auto'>;
@@ -66,6 +67,7 @@ export interface GpuBackend extends Backend {
   };
 }
 
+/** Options of gpuBackend: the mode and the matmul/conv kernel set. */
 export interface GpuBackendOptions {
   /** gpu.js mode; 'auto' (default) takes headlessgl, webgl2, webgl, webasm, cpu — the first that works. */
   mode?: GpuMode;

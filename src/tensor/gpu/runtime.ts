@@ -21,7 +21,9 @@ import { withoutScratchMemory } from '../memory.ts';
 import { MAX_GL_LOOP } from './kernel-text.ts';
 import { GpuArray, type DeviceTexture } from './storage.ts';
 
+/** A gpu.js mode: a GL context (headlessgl, webgl2, webgl), WebAssembly (webasm) or plain JavaScript (cpu). */
 export type GpuMode = 'auto' | 'headlessgl' | 'webgl2' | 'webgl' | 'webasm' | 'cpu';
+/** The gpu.js modes; 'auto' takes the first of the others that works, in this order. */
 export const GPU_MODES: readonly GpuMode[] = ['auto', 'headlessgl', 'webgl2', 'webgl', 'webasm', 'cpu'];
 
 /** The settings one compiled kernel needs: its output grid, constants and components per cell. */

@@ -11,14 +11,23 @@ function unaryOp(op: UnaryOp) {
   };
 }
 
+/** −x, elementwise. */
 export const neg = unaryOp('neg');
+/** eˣ, elementwise. */
 export const exp = unaryOp('exp');
+/** ln x, elementwise. */
 export const log = unaryOp('log');
+/** tanh x, elementwise. */
 export const tanh = unaryOp('tanh');
+/** 1 / (1 + e⁻ˣ), elementwise. */
 export const sigmoid = unaryOp('sigmoid');
+/** max(x, 0), elementwise. */
 export const relu = unaryOp('relu');
+/** √x, elementwise. */
 export const sqrt = unaryOp('sqrt');
+/** x², elementwise. */
 export const square = unaryOp('square');
+/** |x|, elementwise. */
 export const abs = unaryOp('abs');
 /** sign(x) ∈ {−1, 0, 1}. */
 export const sign = unaryOp('sign');
@@ -35,9 +44,13 @@ function binaryOp(op: BinaryOp) {
   };
 }
 
+/** a + b with NumPy broadcasting (numbers act as scalars). */
 export const add = binaryOp('add');
+/** a − b with NumPy broadcasting. */
 export const sub = binaryOp('sub');
+/** a · b (elementwise) with NumPy broadcasting. */
 export const mul = binaryOp('mul');
+/** a / b (elementwise) with NumPy broadcasting. */
 export const div = binaryOp('div');
 /** Elementwise maximum; NaN propagates. */
 export const maximum = binaryOp('maximum');

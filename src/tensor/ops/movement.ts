@@ -10,6 +10,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   return new Tensor(target, x.storage, x.backend);
 }
 
+/** The target shape of a reshape (one −1 inferred); an error unless the sizes match exactly. */
 export function resolveReshape(from: Shape, shape: readonly number[]): Shape {
   const op = 'reshape';
   const unknown = shape.filter((d) => d === -1).length;
@@ -33,11 +34,13 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
   return x.backend.stridedRead(x, perm.map((p) => x.shape[p]), perm.map((p) => strides[p]), 0);
 }
 
+/** Throws unless `perm` is a permutation of 0..rank−1. */
 export function checkPermutation(rank: number, perm: readonly number[]): void {
   const ok = perm.length === rank && perm.every((p) => Number.isInteger(p) && p >= 0 && p < rank) && new Set(perm).size === rank;
   if (!ok) fail('permute', `expected a permutation of 0..${rank - 1}, given [${perm.join(',')}]`);
 }
 
+/** The permutation that undoes `perm`. */
 export function inversePermutation(perm: readonly number[]): number[] {
   const inv = new Array<number>(perm.length);
   perm.forEach((p, i) => (inv[p] = i));
@@ -49,6 +52,7 @@ export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
   return permute(x, swapAxes(x.rank, axis0, axis1));
 }
 
+/** The permutation of 0..rank−1 that swaps two axes (negative axes count from the end). */
 export function swapAxes(rank: number, axis0: number, axis1: number): number[] {
   const a = normalizeAxis('transpose', axis0, rank), b = normalizeAxis('transpose', axis1, rank);
   const perm = Array.from({ length: rank }, (_, i) => i);
