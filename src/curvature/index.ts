@@ -5,3 +5,4 @@ export { curvatureOperator, hessianOperator, ggnOperator, denseMatrix, hessianMa
 export { directionalSlope, directionalCurvature, newtonStep, overlapWeights } from './directional.ts';
 export { projectQuadratic, evaluateProjected, projectedGrid, type ProjectedQuadratic } from './projected.ts';
 export { biasStudy, partitionData, ritzConsistency, median, type BiasStudy, type BiasStudyOptions, type B1Run, type BiasSummary, type ErrorSummary, type Measured } from './bias.ts';
+export { kfac, debiasKfac, kfacEigen, kfacOperator, type Kfac, type KfacBlock, type KfacOptions, type KfacType } from './kfac.ts';

@@ -29,10 +29,11 @@ export interface ParameterInfo {
 /** Options of Model.forward. */
 export interface ForwardOptions {
   /**
-   * Called after every layer with its index, input and output (batched). K-FAC and other
-   * per-layer quantities read layer inputs and, through vjp, output gradients from here.
+   * Called after every layer with its index, input and output (batched). A returned value
+   * replaces the output: K-FAC adds a zero "probe" there, whose cotangent under vjp is the
+   * gradient with respect to the layer's output (src/curvature/kfac.ts).
    */
-  onLayer?: (index: number, input: Value, output: Value) => void;
+  onLayer?: (index: number, input: Value, output: Value) => Value | void;
 }
 
 /** A model built from a JSON spec: a pure function forward(θ, x) of the flat parameter vector θ in PyTorch order, with its parameter layout and PyTorch-default initialization. */
@@ -150,8 +151,7 @@ export class Model {
     let x = inputs;
     this.spec.layers.forEach((layer, i) => {
       const y = applyLayer(layer, x, take);
-      options.onLayer?.(i, x, y);
-      x = y;
+      x = options.onLayer?.(i, x, y) ?? y;
     });
     return x;
   }

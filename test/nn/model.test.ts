@@ -124,7 +124,7 @@ describe('forward', () => {
   it('reports every layer input and output to onLayer (for per-layer curvature later)', () => {
     const model = fromSpec(everyLayer);
     const seen: [number, number[], number[]][] = [];
-    model.forward(model.init(new Random(0)), randn([2, 2, 6, 6], new Random(1)), { onLayer: (i, inp, out) => seen.push([i, [...inp.shape], [...out.shape]]) });
+    model.forward(model.init(new Random(0)), randn([2, 2, 6, 6], new Random(1)), { onLayer: (i, inp, out) => void seen.push([i, [...inp.shape], [...out.shape]]) });
     expect(seen.map((s) => s[0])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(seen[3]).toEqual([3, [2, 3, 4, 4], [2, 3, 2, 2]]);
   });

@@ -80,6 +80,20 @@ describe('conv2d', () => {
   });
 });
 
+describe('unfold (PyTorch F.unfold)', () => {
+  it('W [o, c·kh·kw] times the patches of each image is the direct convolution', () => {
+    fc.assert(fc.property(seed, fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 1 }), fc.integer({ min: 1, max: 2 }), (s, c, k, pad, stride) => {
+      const rng = new Random(s);
+      const x = randn([2, c, 5, 4], rng), w = randn([3, c, k, k], rng);
+      const cols = T.unfold(x, k, { stride, padding: pad }); // [2, c·k·k, ho·wo]
+      const direct = naiveConv2d(x, w, [stride, stride], [pad, pad]); // [2, 3, ho, wo]
+      expect(cols.shape).toEqual([2, c * k * k, direct.shape[2] * direct.shape[3]]);
+      const viaCols = T.matmul(T.reshape(w, [3, c * k * k]), cols); // broadcast over images: [2, 3, ho·wo]
+      expectClose(viaCols.data, direct.data, 1e-13);
+    }), { numRuns: 30 });
+  });
+});
+
 describe('pooling', () => {
   const geometry = fc.record({ h: fc.integer({ min: 1, max: 7 }), w: fc.integer({ min: 1, max: 7 }), kh: fc.integer({ min: 1, max: 4 }), kw: fc.integer({ min: 1, max: 4 }), sh: fc.integer({ min: 1, max: 3 }), sw: fc.integer({ min: 1, max: 3 }), ph: fc.integer({ min: 0, max: 2 }), pw: fc.integer({ min: 0, max: 2 }) })
     .filter((g) => 2 * g.ph <= g.kh && 2 * g.pw <= g.kw && g.kh <= g.h + 2 * g.ph && g.kw <= g.w + 2 * g.pw);

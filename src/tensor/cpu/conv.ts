@@ -33,7 +33,8 @@ function validColumns(j: number, w: number, stride: number, pad: number, wo: num
 }
 
 /** Unfolds image n of x into cols [c·kh·kw, ho·wo]. */
-function im2col(x: Float64Array, n: number, g: ConvGeometry, cols: Float64Array): void {
+/** Image n of x as columns: cols [c·kh·kw, ho·wo], rows in PyTorch's unfold order (c, kh, kw), zero padding included. */
+export function im2col(x: Float64Array, n: number, g: ConvGeometry, cols: Float64Array): void {
   const { c, h, w, kh, kw, strideH, strideW, padH, padW, ho, wo } = g;
   const hw = ho * wo;
   let row = 0;

@@ -5,7 +5,8 @@ import {
   type Conv2dOptions, type MatmulOptions, type Pool2dOptions,
 } from '../geometry.ts';
 import { shapesEqual } from '../shape.ts';
-import type { Tensor } from '../tensor.ts';
+import { Tensor } from '../tensor.ts';
+import { im2col } from '../cpu/conv.ts';
 import { backendOf } from './common.ts';
 import { reshape } from './movement.ts';
 
@@ -22,6 +23,22 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
 /** 2-D cross-correlation (PyTorch's conv2d without bias): x [n,c,h,w], w [o,c,kh,kw]. */
 export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tensor {
   return backendOf('conv2d', x, w).conv2d(x, w, convGeometry(x.shape, w.shape, options));
+}
+
+/**
+ * The sliding patches of x [n, c, h, w] as columns, PyTorch's `F.unfold`: [n, c·kh·kw, ho·wo] for a
+ * kernel [kh, kw] with conv2d's stride and zero padding, rows in the order (c, kh, kw). Computed
+ * on the CPU in float64 (K-FAC's input factors use it); the result is a CPU tensor.
+ */
+export function unfold(x: Tensor, kernel: number | [number, number], options: Conv2dOptions = {}): Tensor {
+  const [kh, kw] = typeof kernel === 'number' ? [kernel, kernel] : kernel;
+  if (x.rank !== 4) fail('unfold', `x must be [n, c, h, w], given ${fmt(x.shape)}`);
+  const g = convGeometry(x.shape, [1, x.shape[1], kh, kw], options);
+  const rows = g.c * g.kh * g.kw, columns = g.ho * g.wo;
+  const out = new Float64Array(g.n * rows * columns);
+  const data = x.data;
+  for (let n = 0; n < g.n; n++) im2col(data, n, g, out.subarray(n * rows * columns, (n + 1) * rows * columns));
+  return new Tensor([g.n, rows, columns], out);
 }
 
 /** Adjoint of x ↦ conv2d(x, w) (the "transposed convolution") applied to gy, for input shape xShape. */
