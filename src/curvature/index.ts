@@ -6,3 +6,4 @@ export { directionalSlope, directionalCurvature, newtonStep, overlapWeights } fr
 export { projectQuadratic, evaluateProjected, projectedGrid, type ProjectedQuadratic } from './projected.ts';
 export { biasStudy, partitionData, ritzConsistency, median, type BiasStudy, type BiasStudyOptions, type B1Run, type BiasSummary, type ErrorSummary, type Measured } from './bias.ts';
 export { kfac, debiasKfac, kfacEigen, kfacOperator, type Kfac, type KfacBlock, type KfacOptions, type KfacType } from './kfac.ts';
+export { kfacBiasStudy, type KfacBiasStudy, type KfacBiasOptions, type KfacBiasAtSize, type KfacBiasRun } from './kfac-bias.ts';

@@ -159,7 +159,7 @@ export function kfac(p: Problem, batch: Batch, options: KfacOptions = {}): Kfac 
         } else {
           columns = T.transpose(T.reshape(x, [c.n, s.aSize]));
         }
-        addInto(s.a, T.matmul(columns, columns, { transB: true }).data);
+        addGram(s.a, columns);
       });
       // G: Σ g gᵀ over the examples, the cotangents (columns of S_n, or one sample) and locations.
       for (const u of outputCotangents(p, type, ad.concrete(outputs), c.batch.targets, rng)) {
@@ -167,7 +167,7 @@ export function kfac(p: Problem, batch: Batch, options: KfacOptions = {}): Kfac 
         sums.forEach((s, k) => {
           const g = ad.concrete(grads[k]); // [n, out] or [n, out, ho, wo]
           const rows = g.rank === 4 ? T.reshape(T.permute(g, [1, 0, 2, 3]), [s.gSize, -1]) : T.transpose(g);
-          addInto(s.g, T.matmul(rows, rows, { transB: true }).data);
+          addGram(s.g, rows);
         });
       }
     });
@@ -185,8 +185,39 @@ export function kfac(p: Problem, batch: Batch, options: KfacOptions = {}): Kfac 
   };
 }
 
-function addInto(sum: Float64Array, part: Float64Array): void {
-  for (let i = 0; i < sum.length; i++) sum[i] += part[i];
+
+/**
+ * sum += M Mᵀ for M [d, K] (contiguous rows), computing only the blocks on and below the diagonal
+ * with the GEMM and mirroring the rest: with 8 or more row blocks that is 56 % or less of the full
+ * product's flops — it matters for K-FAC's A of a wide layer (4096²
+ * from 64 examples, or 288² from 16,384 patches).
+ */
+function addGram(sum: Float64Array, m: Tensor): void {
+  const [d, k] = m.shape;
+  const data = m.data;
+  const GRAM_BLOCK = d <= 512 ? Math.max(32, Math.ceil(d / 8)) : 128; // the fastest measured for 288 × 16,384 and 4096 × 64
+  const rowsOf = (start: number, end: number) => T.tensor(data.subarray(start * k, end * k), [end - start, k]);
+  for (let i = 0; i < d; i += GRAM_BLOCK) {
+    const iEnd = Math.min(d, i + GRAM_BLOCK), left = rowsOf(i, iEnd);
+    for (let j = 0; j <= i; j += GRAM_BLOCK) {
+      const jEnd = Math.min(d, j + GRAM_BLOCK);
+      const block = T.matmul(left, rowsOf(j, jEnd), { transB: true }).data; // [iEnd − i, jEnd − j]
+      const width = jEnd - j;
+      for (let r = i; r < iEnd; r++) {
+        const row = (r - i) * width - j, out = r * d;
+        for (let q = j; q < jEnd; q++) sum[out + q] += block[row + q];
+      }
+      // The mirror image above the diagonal, written row by row (contiguous in the output).
+      if (i !== j) {
+        for (let q = j; q < jEnd; q++) {
+          const out = q * d;
+          for (let r = i; r < iEnd; r++) sum[out + r] += block[(r - i) * width + (q - j)];
+        }
+      } else {
+        for (let q = i; q < iEnd; q++) for (let r = q + 1; r < iEnd; r++) sum[q * d + r] = sum[r * d + q]; // the diagonal block exactly symmetric
+      }
+    }
+  }
 }
 
 /** Eigenpairs of a PSD factor, descending, eigenvalues clamped at 0 (negative ones are rounding). */

@@ -9,7 +9,8 @@ import type { ModelSpec } from '../nn/spec.ts';
 import { defaultTrainSettings, evaluate, initialTrainState, paperStyleTrainSettings, train, type TrainSettings } from '../nn/train.ts';
 import { norm } from '../linalg/vector.ts';
 import { gradient, loss } from '../curvature/products.ts';
-import { figure1, figure2, figure4 } from './bias-figures.ts';
+import { figure1, figure2, figure20, figure4 } from './bias-figures.ts';
+import { kfacBiasStudy, type KfacBiasStudy } from '../curvature/kfac-bias.ts';
 import { readCheckpoint } from './checkpoint.ts';
 import { atomicWrite, ensureDirectory } from './files.ts';
 import { checkModelFitsData, readSpecFile, readWeightsFile } from './model-files.ts';
@@ -28,8 +29,9 @@ export const BIAS_HELP = `mbquad bias [options]
   --data SOURCE        with --spec: digits (default), mnist:DIR, fashion-mnist:DIR, cifar10:DIR, …
   --optimizer NAME     without --checkpoint: sgd (default, the paper's) or adam (Adam at 0.003,
                        no weight decay: 'mbquad train's default)
-  --kinds A,B          curvatures: ggn, hessian (default both)
-  --batch-sizes A,B    mini-batch sizes (default 32,128)
+  --curvature A,B      ggn, hessian, kfac (default ggn,hessian; --kinds is the same): kfac runs
+                       the K-FAC bias study vs batch size (B.8, Fig. 20)
+  --batch-sizes A,B    mini-batch sizes (default 32,128; for kfac 8,32,128,512)
   --k N                eigen- and CG directions (default 8)
   --b1-batches A,B,..  the batches of the seeded partition that play B1 (default 0,1,2)
   --repeats N          the first N batches give the top-curvature ratio (default 8; 0 skips)
@@ -48,6 +50,17 @@ const withCounts = (e: ErrorSummary) => `${signedMedian(e)} ${e.over}↑ ${e.und
 function textTable(rows: string[][], right: number): string[] {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   return rows.map((r) => r.map((cell, c) => (c < right ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd());
+}
+
+/** The K-FAC study's headline: the median λ_i(B1)/c_full(u_i) per batch size. */
+export function kfacTable(s: KfacBiasStudy): string {
+  return [
+    ...textTable([
+      ['kfac |B|', 'batches', 'B1s', `λ_i(B1)/c_full(u_i), top-${s.k}: median [min, max]`],
+      ...s.sizes.map((z) => [String(z.batchSize), String(z.numBatches), String(z.runs.length), `${z.medianRatio.toFixed(2)} [${z.minRatio.toFixed(2)}, ${z.maxRatio.toFixed(2)}]`]),
+    ], 3),
+    `(${s.type} K-FAC of the data term; > 1: B1 overestimates the full-data K-FAC's curvature)`,
+  ].join('\n');
 }
 
 /** The headline numbers of the studies as text tables under 100 columns. */
@@ -78,9 +91,13 @@ export function summaryTable(studies: BiasStudy[]): string {
 
 export function biasCommand(opts: Options): void {
   // Every option is read and checked before any work starts.
-  const kinds = (opts.has('kinds') ? opts.string('kinds').split(',') : ['ggn', 'hessian']) as CurvatureKind[];
-  for (const k of kinds) if (k !== 'ggn' && k !== 'hessian') usage('bias', `--kinds takes ggn and hessian, given '${k}'`);
+  const curvatureList = opts.has('curvature') ? opts.string('curvature').split(',') : opts.has('kinds') ? opts.string('kinds').split(',') : ['ggn', 'hessian'];
+  for (const c of curvatureList) if (c !== 'ggn' && c !== 'hessian' && c !== 'kfac') usage('bias', `--curvature takes ggn, hessian and kfac, given '${c}'`);
+  const kinds = curvatureList.filter((c): c is CurvatureKind => c !== 'kfac');
+  const withKfac = curvatureList.includes('kfac');
+  const sizesGiven = opts.has('batch-sizes');
   const batchSizes = opts.integerList('batch-sizes', [32, 128]);
+  const kfacBatchSizes = sizesGiven ? batchSizes : [8, 32, 128, 512];
   for (const b of batchSizes) if (b < 1) usage('bias', `--batch-sizes must be positive, given ${b}`);
   const k = opts.integer('k', 8);
   if (k < 1) usage('bias', `--k must be ≥ 1, given ${k}`);
@@ -131,11 +148,11 @@ export function biasCommand(opts: Options): void {
   // The options that depend on the model and the data, checked before any training.
   const examples = data.train.targets.length;
   if (k > model.numParams) usage('bias', `--k must be at most the ${model.numParams} parameters, given ${k}`);
-  for (const size of batchSizes) {
+  for (const size of [...(kinds.length ? batchSizes : []), ...(withKfac ? kfacBatchSizes : [])]) {
     const batches = Math.floor(examples / size);
     if (batches < 2) usage('bias', `--batch-sizes: ${size} leaves ${batches} batch${batches === 1 ? '' : 'es'} of the ${examples} training examples; the study needs at least 2`);
     if (b1Given && b1Batches.some((b) => b >= batches)) usage('bias', `--b1-batches must be below ${batches}, the number of batches of ${size}; given ${b1Batches}`);
-    if (repeats > batches) usage('bias', `--repeats must be at most ${batches}, the number of batches of ${size}; given ${repeats}`);
+    if (kinds.length && batchSizes.includes(size) && repeats > batches) usage('bias', `--repeats must be at most ${batches}, the number of batches of ${size}; given ${repeats}`);
   }
   if (!trained && settings) {
     const s = settings;
@@ -189,12 +206,24 @@ export function biasCommand(opts: Options): void {
       bar.finish(`${kind} |B|=${batchSize}: ${study.runs.length} B1s, ${study.numBatches} batches (${((performance.now() - started) / 1000).toFixed(1)} s)`);
     }
   }
+  let kfacStudy: KfacBiasStudy | null = null;
+  if (withKfac) {
+    const started = performance.now();
+    kfacStudy = kfacBiasStudy(p, trainData, {
+      batchSizes: kfacBatchSizes, k, seed, ...(b1Given ? { b1Batches } : {}),
+      onProgress: (stage, done, total) => bar.update(`kfac ${stage}`, done, total, ''),
+    });
+    atomicWrite(join(outDir, 'fig20-kfac.svg'), figure20(kfacStudy), 'figure');
+    bar.finish(`kfac |B| = ${kfacBatchSizes.join(', ')} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  }
   const report = {
     settings: { source, spec, trainSettings: settings, checkpoint: checkpointPath, weights: weightsPath, weightDecay, kinds, batchSizes, k, b1Batches, repeats, seed, backend: describeBackend(backend) },
     atTheta,
     studies,
+    kfac: kfacStudy,
   };
   atomicWrite(join(outDir, 'bias-study.json'), JSON.stringify(report, null, 1), 'study results');
-  console.log(summaryTable(studies));
-  console.log(`wrote ${join(outDir, 'bias-study.json')} and fig1/fig2/fig4-<kind>-b<size>.svg`);
+  if (studies.length) console.log(summaryTable(studies));
+  if (kfacStudy) console.log(kfacTable(kfacStudy));
+  console.log(`wrote ${join(outDir, 'bias-study.json')}${studies.length ? ' and fig1/fig2/fig4-<kind>-b<size>.svg' : ''}${kfacStudy ? ' and fig20-kfac.svg' : ''}`);
 }

@@ -4,6 +4,7 @@
  * the top-curvature ratios over the first batches).
  */
 import type { B1Run, BiasStudy, Measured } from '../curvature/bias.ts';
+import type { KfacBiasStudy } from '../curvature/kfac-bias.ts';
 import { evaluateProjected, type ProjectedQuadratic } from '../curvature/projected.ts';
 import { contourPanel, heatmapPanel, scatterPanel, svgDocument, type Panel, type Series } from './svg.ts';
 
@@ -100,4 +101,19 @@ function projectedPanel(run: B1Run, others: number): Panel {
 
 export function figure1(s: BiasStudy): string {
   return svgDocument(`Fig. 1 — q in the span of B1's top-2 eigenvectors, for ${s.runs.length} choices of B1 (${label(s)})`, s.runs.map((run) => projectedPanel(run, 5)), 3, 380, 330);
+}
+
+/** Fig. 20 (B.8): K-FAC curvature along B1's top eigenvectors, one panel per batch size (the first B1). */
+export function figure20(s: KfacBiasStudy): string {
+  const panels = s.sizes.map((size) => {
+    const run = size.runs[0];
+    return scatterPanel({
+      title: `|B| = ${size.batchSize} (B1 = batch ${run.b1Batch} of ${size.numBatches})`,
+      xLabel: 'eigenvector i of B1\'s K-FAC',
+      yLabel: 'curvature uᵢᵀ K uᵢ',
+      series: directionSeries(run.curvatures),
+      zeroLine: true,
+    });
+  });
+  return svgDocument(`Fig. 20 — K-FAC curvature bias vs batch size (${s.type} K-FAC of the data term; median λ_i(B1)/c_full(u_i): ${s.sizes.map((z) => `${z.medianRatio.toFixed(2)} at ${z.batchSize}`).join(', ')})`, panels, Math.min(4, panels.length), 300, 220);
 }

@@ -58,6 +58,13 @@ describe('mbquad bias', () => {
     expect(Math.abs(top('bias-gpu') - top('bias')) / top('bias')).toBeLessThan(1e-4);
     expect(() => cli([...study, '--backend', 'tpu'])).toThrow(/--backend \(or MBQUAD_BACKEND\) takes cpu or gpu, given 'tpu'/);
     expect(() => cli([...study, '--backend', 'gpu', '--gpu-mode', 'cuda'])).toThrow(/--gpu-mode \(or MBQUAD_GPU_MODE\) takes auto, headlessgl/);
+    // --curvature kfac: the K-FAC bias study vs batch size (B.8) and Fig. 20.
+    const kfacOut = cli(['bias', '--checkpoint', join(dir, 'run', 'epoch-0001.json'), '--curvature', 'kfac', '--batch-sizes', '64,256', '--k', '2', '--out', join(dir, 'kfac')]);
+    expect(kfacOut).toMatch(/^\s+64\s+22\s+3\s+[\d.]+ \[[\d.]+, [\d.]+\]$/m);
+    expect(readdirSync(join(dir, 'kfac')).sort()).toEqual(['bias-study.json', 'fig20-kfac.svg']);
+    const kfacReport = JSON.parse(readFileSync(join(dir, 'kfac', 'bias-study.json'), 'utf8'));
+    expect(kfacReport.studies).toEqual([]);
+    expect(kfacReport.kfac.sizes.map((z: { batchSize: number }) => z.batchSize)).toEqual([64, 256]);
     // --repeats 0 skips the top-curvature ratio: no NaN, a dash in the table and null in the JSON.
     const noRatio = cli([...study, '--repeats', '0', '--out', join(dir, 'bias-0')], { MBQUAD_BACKEND: '' });
     expect(noRatio).toMatch(/ggn\s+256\s+2\s+–\s+[+-]/);
@@ -141,6 +148,6 @@ describe('command-line conventions', () => {
     }
     const bench = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', 'nosuch'], { encoding: 'utf8' });
     expect(bench.status).toBe(2);
-    expect(bench.stderr.trim()).toBe("bench: unknown suite 'nosuch'; known: engine, linalg, curvature, gpu, gpu-kernels, gpu-products");
+    expect(bench.stderr.trim()).toBe("bench: unknown suite 'nosuch'; known: engine, linalg, curvature, kfac, gpu, gpu-kernels, gpu-products");
   }, 60_000);
 });
