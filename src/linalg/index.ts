@@ -6,3 +6,4 @@ export { lanczos, LanczosNoConvergence, type LanczosOptions, type LanczosResult 
 export { cg, type CgOptions, type CgResult, type CgIteration, type CgStopReason } from './cg.ts';
 export { cholesky, solveLower, solveUpper, choleskySolve } from './cholesky.ts';
 export { kron, kronMatVec, kronEigen, matmulDense, transposeDense, type Dense, type KronEigen } from './kron.ts';
+export { debiasedCg, type DebiasedCgOptions, type DebiasedCgResult } from './debiased-cg.ts';
