@@ -5,7 +5,7 @@
  * solves A x = b (for the Newton step, b = −g): the residual r = A x − b is ∇q(x).
  */
 import { fail } from '../tensor/index.ts';
-import type { LinearOperator } from './operator.ts';
+import { countedProducts, type LinearOperator } from './operator.ts';
 import { checkFinite, checkVector, dot, norm } from './vector.ts';
 
 /** Why cg stopped. */
@@ -78,13 +78,8 @@ export function cg(op: LinearOperator, b: Float64Array, options: CgOptions = {})
     checkVector('cg', 'x0', options.x0, n);
     checkFinite('cg', 'x0', options.x0);
   }
-  let matvecs = 0;
-  const apply = (v: Float64Array) => {
-    matvecs++;
-    const out = op.apply(v);
-    checkVector('cg', 'operator output', out, n);
-    return out;
-  };
+  const products = countedProducts(op, 'cg', 'operator');
+  const apply = products.apply;
   const result: CgResult = {
     x, iterations: 0, reason: 'maxiter', converged: false, iterates: record ? [x.slice()] : [], directions: [], normalizedDirections: [],
     alphas: [], betas: [], curvatures: [], residualNorms: [], matvecs: 0,
@@ -96,7 +91,7 @@ export function cg(op: LinearOperator, b: Float64Array, options: CgOptions = {})
   let rr = dot(r, r);
   const r0 = Math.sqrt(rr);
   result.residualNorms.push(r0);
-  const finish = (reason: CgStopReason) => Object.assign(result, { x, reason, converged: reason === 'tolerance' || reason === 'zero-residual', matvecs });
+  const finish = (reason: CgStopReason) => Object.assign(result, { x, reason, converged: reason === 'tolerance' || reason === 'zero-residual', matvecs: products.count });
   if (!Number.isFinite(r0)) return finish('non-finite');
   if (r0 === 0) return finish('zero-residual');
   let p = r.map((v) => -v);

@@ -12,7 +12,7 @@
  */
 import { fail } from '../tensor/index.ts';
 import { cg, type CgResult, type CgStopReason } from './cg.ts';
-import type { LinearOperator } from './operator.ts';
+import { countedProducts, type LinearOperator } from './operator.ts';
 import { checkFinite, checkVector, dot } from './vector.ts';
 
 /** Options of debiasedCg (maxIter, tol and x0 as for cg: they drive the directions' CG run). */
@@ -46,13 +46,8 @@ export function debiasedCg(op1: LinearOperator, b1: Float64Array, op2: LinearOpe
   if (op2.size !== n) fail('debiasedCg', `the two operators have sizes ${n} and ${op2.size}`);
   checkVector('debiasedCg', 'b2', b2, n);
   checkFinite('debiasedCg', 'b2', b2);
-  let products2 = 0;
-  const apply2 = (v: Float64Array) => {
-    products2++;
-    const out = op2.apply(v);
-    checkVector('debiasedCg', 'op2 output', out, n);
-    return out;
-  };
+  const products2 = countedProducts(op2, 'debiasedCg', 'op2');
+  const apply2 = products2.apply;
   let x = options.x0 ? options.x0.slice() : new Float64Array(n);
   // ∇̃_0 = op2 x̃_0 − b2 (no product when x̃_0 = 0).
   const gradient = options.x0 ? apply2(x) : new Float64Array(n);
@@ -81,5 +76,5 @@ export function debiasedCg(op1: LinearOperator, b1: Float64Array, op2: LinearOpe
       return options.callback?.({ k: it.k, x, step, direction: d }) === true;
     },
   });
-  return { iterates, steps, directions, matvecs: base.matvecs + products2, reason: own ?? base.reason, base };
+  return { iterates, steps, directions, matvecs: base.matvecs + products2.count, reason: own ?? base.reason, base };
 }

@@ -11,6 +11,25 @@ export interface LinearOperator {
   apply(v: Float64Array): Float64Array;
 }
 
+/**
+ * Products with `op` that are counted (the cost the solvers report) and checked: every output must
+ * be a Float64Array of the operator's size; errors name `caller` and `what` the operator is.
+ */
+export function countedProducts(op: LinearOperator, caller: string, what: string): { apply(v: Float64Array): Float64Array; readonly count: number } {
+  let count = 0;
+  return {
+    apply(v) {
+      count++;
+      const out = op.apply(v);
+      checkVector(caller, `${what} output`, out, op.size);
+      return out;
+    },
+    get count() {
+      return count;
+    },
+  };
+}
+
 /** Checks the square dense matrix argument of the dense routines. */
 export function checkSquare(op: string, a: unknown, n: number): asserts a is Float64Array {
   if (!Number.isInteger(n) || n < 0) fail(op, `size n must be a non-negative integer, given ${n}`);
