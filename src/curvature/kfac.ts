@@ -24,7 +24,7 @@
 import * as ad from '../autodiff/index.ts';
 import type { Value } from '../autodiff/index.ts';
 import { eigh } from '../linalg/eigh.ts';
-import { kronMatVec } from '../linalg/kron.ts';
+import { kronMatVec, matmulDense, transposeDense } from '../linalg/kron.ts';
 import type { LinearOperator } from '../linalg/operator.ts';
 import { checkVector } from '../linalg/vector.ts';
 import type { LayerSpec } from '../nn/spec.ts';
@@ -250,23 +250,14 @@ export function debiasKfac(k1: Kfac, k2: Kfac): Kfac {
       const b2 = k2.blocks[i];
       const remeasure = (m1: Float64Array, m2: Float64Array, n: number) => {
         const { vectors: u } = factorEigen(m1, n);
-        // d_j = u_jᵀ M2 u_j, clamped at 0; then U diag(d) Uᵀ.
+        // d_j = u_jᵀ M2 u_j (column j of Uᵀ M2 U's diagonal, from W = M2 U), clamped at 0.
+        const w = matmulDense(m2, u, n, n, n);
         const d = new Float64Array(n);
-        for (let j = 0; j < n; j++) {
-          let s = 0;
-          for (let r = 0; r < n; r++) {
-            let row = 0;
-            for (let q = 0; q < n; q++) row += m2[r * n + q] * u[q * n + j];
-            s += u[r * n + j] * row;
-          }
-          d[j] = Math.max(0, s);
-        }
-        const out = new Float64Array(n * n);
-        for (let r = 0; r < n; r++) for (let q = 0; q <= r; q++) {
-          let s = 0;
-          for (let j = 0; j < n; j++) s += u[r * n + j] * d[j] * u[q * n + j];
-          out[r * n + q] = out[q * n + r] = s;
-        }
+        for (let r = 0; r < n; r++) for (let j = 0; j < n; j++) d[j] += u[r * n + j] * w[r * n + j];
+        for (let j = 0; j < n; j++) d[j] = Math.max(0, d[j]);
+        // U diag(d) Uᵀ, its upper triangle copied from the lower so it is exactly symmetric.
+        const out = matmulDense(u.map((x, q) => x * d[q % n]), transposeDense(u, n, n), n, n, n);
+        for (let r = 0; r < n; r++) for (let q = 0; q < r; q++) out[q * n + r] = out[r * n + q];
         return out;
       };
       return { ...b1, a: remeasure(b1.a, b2.a, b1.aSize), g: remeasure(b1.g, b2.g, b1.gSize) };
