@@ -91,7 +91,7 @@ export function kfacBiasStudy(p: Problem, data: Batch, options: KfacBiasOptions)
       eigen.forEach((e, r) => e.vectors.forEach((u, i) => perBatch[r][i].push(directionalCurvature(op, u))));
     });
     progress(`${label}: the full-data K-FAC`, M, M + 1);
-    const all = { inputs: concat(batches.map((b) => b.inputs)), targets: concatTargets(batches.map((b) => b.targets)) };
+    const all = { inputs: concatenate(batches.map((b) => b.inputs)), targets: concatenate<Float64Array | Int32Array>(batches.map((b) => b.targets)) };
     const fullOp = kfacOperator(dataTerm, kfac(dataTerm, all, { type, seed: M, ...chunk }));
     progress(`${label}: the full-data K-FAC`, M + 1, M + 1);
     const runs = b1Batches.map((b1, r): KfacBiasRun => {
@@ -112,17 +112,14 @@ export function kfacBiasStudy(p: Problem, data: Batch, options: KfacBiasOptions)
   };
 }
 
-function concat(parts: Float64Array[]): Float64Array {
-  const out = new Float64Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
-  return out;
-}
-
-function concatTargets(parts: Batch['targets'][]): Batch['targets'] {
+/** The parts one after another, in an array of the parts' type. */
+function concatenate<A extends Float64Array | Int32Array>(parts: A[]): A {
   const total = parts.reduce((s, p) => s + p.length, 0);
-  const out = parts[0] instanceof Int32Array ? new Int32Array(total) : new Float64Array(total);
+  const out = (parts[0] instanceof Int32Array ? new Int32Array(total) : new Float64Array(total)) as A;
   let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }

@@ -186,20 +186,20 @@ export function biasCommand(opts: Options): void {
         ...(b1Given ? { b1Batches } : {}), // else the study's own rule (batches 0, 1, 2), stated in its JSON
         onProgress: (stage, done, total) => bar.update(`${kind} |B|=${batchSize}: ${stage}`, done, total, ''),
       });
+      const name = `${kind}-b${batchSize}`;
       if (saveVectors) {
         // The directions as .npy (numpy.load reads them): eigenvectors [B1s, k, P]; per B1, CG's d_k and x_k [K, P].
-        const P = model.numParams, tag = `${kind}-b${batchSize}`;
+        const P = model.numParams;
         const stack = (vs: Float64Array[]) => Float64Array.from(vs.flatMap((v) => Array.from(v)));
-        atomicWrite(join(outDir, `eigenvectors-${tag}.npy`), toNpy(stack(study.runs.flatMap((r) => r.vectors!.eigenvectors)), [study.runs.length, k, P]), 'eigenvectors');
+        atomicWrite(join(outDir, `eigenvectors-${name}.npy`), toNpy(stack(study.runs.flatMap((r) => r.vectors!.eigenvectors)), [study.runs.length, k, P]), 'eigenvectors');
         for (const run of study.runs) {
           const v = run.vectors!;
-          atomicWrite(join(outDir, `cg-directions-${tag}-B${run.b1Batch}.npy`), toNpy(stack(v.cgDirections), [v.cgDirections.length, P]), 'CG directions');
-          atomicWrite(join(outDir, `cg-iterates-${tag}-B${run.b1Batch}.npy`), toNpy(stack(v.cgIterates), [v.cgIterates.length, P]), 'CG iterates');
+          atomicWrite(join(outDir, `cg-directions-${name}-B${run.b1Batch}.npy`), toNpy(stack(v.cgDirections), [v.cgDirections.length, P]), 'CG directions');
+          atomicWrite(join(outDir, `cg-iterates-${name}-B${run.b1Batch}.npy`), toNpy(stack(v.cgIterates), [v.cgIterates.length, P]), 'CG iterates');
           delete run.vectors; // the numbers stay in the JSON, the vectors in the .npy files
         }
       }
       studies.push(study);
-      const name = `${kind}-b${batchSize}`;
       atomicWrite(join(outDir, `fig1-${name}.svg`), figure1(study), 'figure');
       atomicWrite(join(outDir, `fig2-${name}.svg`), figure2(study), 'figure');
       atomicWrite(join(outDir, `fig4-${name}.svg`), figure4(study), 'figure');
