@@ -39,7 +39,10 @@ export interface LanczosOptions {
    * second copy of an earlier one. With `multiplicityCheck` (default false), after convergence
    * the operator deflated by the found vectors, (I − UUᵀ) A (I − UUᵀ), is searched from a
    * fresh random vector for its top eigenpair; one that beats the k-th value is merged in and
-   * the check repeats. This costs roughly one more top-1 run per check.
+   * the check repeats. This costs roughly one more top-1 run per check. After a merge, a
+   * Rayleigh–Ritz step on span(U, A U) (3k more products) gives the final pairs and their true
+   * residuals: a merged vector's residual in the deflated operator misses A's coupling to the
+   * residuals of the vectors found before, which the merge may drop.
    */
   multiplicityCheck?: boolean;
 }
@@ -104,7 +107,9 @@ function checkMultiplicity(op: LinearOperator, k: number, options: LanczosOption
     const inComplement = locked.every((u) => Math.abs(dot(u, extra.vectors[0])) < 1e-6);
     // Does the complement hold an eigenvalue beyond the k-th one found (more extreme)?
     const normEstimate = Math.max(current.normEstimate, extra.normEstimate);
-    if (!inComplement || !(sign * (candidate - kth) > tol * convergenceScale(kth, normEstimate))) return { ...current, matvecs, normEstimate };
+    if (!inComplement || !(sign * (candidate - kth) > tol * convergenceScale(kth, normEstimate))) {
+      return round === 1 ? { ...current, matvecs, normEstimate } : rayleighRitz(op, k, sign, tol, { ...current, matvecs, normEstimate });
+    }
     // Re-project onto the complement (it drifts from it only by rounding) so U stays orthonormal.
     const w = project(extra.vectors[0]);
     const wNorm = norm(w);
@@ -124,6 +129,64 @@ function checkMultiplicity(op: LinearOperator, k: number, options: LanczosOption
     };
   }
   return current;
+}
+
+/**
+ * The final pairs after a multiplicity merge: Rayleigh–Ritz of A on span(U, A U) (orthonormal
+ * basis Q by two-pass Gram–Schmidt, H = Qᵀ A Q, eigh(H)), one block-Krylov step that also removes
+ * most of the coupling a merged vector inherits from the residuals of earlier vectors. The
+ * residuals are then the true ‖A u − θ u‖, from A u = (A Q) c, and `converged` says whether they
+ * meet tol·max(|θ|, ‖A‖est).
+ */
+function rayleighRitz(op: LinearOperator, k: number, sign: number, tol: number, found: LanczosResult): LanczosResult {
+  const n = op.size;
+  const q: Float64Array[] = [], aq: Float64Array[] = [];
+  const extend = (w: Float64Array) => {
+    const before = norm(w);
+    for (let pass = 0; pass < 2; pass++) {
+      for (const v of q) {
+        const c = dot(v, w);
+        for (let i = 0; i < n; i++) w[i] -= c * v[i];
+      }
+    }
+    const after = norm(w);
+    if (q.length < n && after > 1e-8 * before) {
+      const unit = w.map((x) => x / after);
+      q.push(unit);
+      aq.push(op.apply(unit));
+    }
+  };
+  for (const u of found.vectors) extend(u.slice());
+  for (const w of aq.slice()) extend(w.slice());
+  const m = q.length;
+  const h = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) for (let j = 0; j <= i; j++) h[i * m + j] = h[j * m + i] = 0.5 * (dot(q[i], aq[j]) + dot(q[j], aq[i]));
+  const e = eigh(h, m);
+  const columns = Array.from({ length: k }, (_, i) => (sign === 1 ? m - 1 - i : i)); // descending values of A
+  let normEstimate = found.normEstimate;
+  for (const c of [0, m - 1]) normEstimate = Math.max(normEstimate, Math.abs(e.values[c]));
+  const pairs = columns.map((c) => {
+    const u = new Float64Array(n), au = new Float64Array(n);
+    for (let t = 0; t < m; t++) {
+      const y = e.vectors[t * m + c];
+      for (let i = 0; i < n; i++) {
+        u[i] += y * q[t][i];
+        au[i] += y * aq[t][i];
+      }
+    }
+    const theta = e.values[c];
+    return { theta, u, residual: norm(au.map((x, i) => x - theta * u[i])) };
+  });
+  pairs.sort((x, y) => y.theta - x.theta);
+  return {
+    values: Float64Array.from(pairs, (p) => p.theta),
+    vectors: pairs.map((p) => p.u),
+    residuals: Float64Array.from(pairs, (p) => p.residual),
+    normEstimate,
+    matvecs: found.matvecs + m,
+    restarts: found.restarts,
+    converged: found.converged && pairs.every((p) => p.residual <= tol * convergenceScale(p.theta, normEstimate)),
+  };
 }
 
 function lanczosRun(op: LinearOperator, k: number, options: LanczosOptions): LanczosResult {

@@ -73,6 +73,21 @@ describe('lanczos', () => {
       expect(copies).toBe(3);
     }), { numRuns: 30 });
   });
+  it('reports true residuals for vectors merged by the multiplicity check', () => {
+    // The merged copies' residuals in the deflated operator were ~1e-15, their true residuals
+    // ~1e-9: A couples them to the residuals of the vectors found first (here two that the merge
+    // drops). The final Rayleigh–Ritz step reports ‖A u − θ u‖ itself.
+    const rng = new Random(1897574237);
+    const { a } = withSpectrum([10, 10, 10, ...Array.from({ length: 6 }, () => 5 * rng.uniform() - 2.5)], rng);
+    const result = linalg.lanczos(linalg.denseOperator(a, 9), 4, { seed: rng.integer(1000), multiplicityCheck: true });
+    expect(Array.from(result.values).filter((v) => Math.abs(v - 10) < 1e-6).length).toBe(3);
+    result.vectors.forEach((u, i) => {
+      const trueResidual = linalg.norm(matVec(a, 9, u).map((v, q) => v - result.values[i] * u[q]));
+      expect(Math.abs(result.residuals[i] - trueResidual)).toBeLessThanOrEqual(1e-13 * 10); // rounding of A u at ‖A‖ = 10
+      expect(trueResidual).toBeLessThanOrEqual(1e-10 * result.normEstimate);
+    });
+    expect(result.converged).toBe(true);
+  });
   it('without the check, a single start vector can miss a copy (the documented limitation)', () => {
     const rng = new Random(0);
     const { a } = withSpectrum([10, 10, 10, ...Array.from({ length: 9 }, () => 5 * rng.uniform())], rng);
