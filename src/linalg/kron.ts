@@ -4,21 +4,16 @@
  * since ((A ⊗ B) vec X)_{(i,k)} = Σ_{j,l} A_ij B_kl X_jl. K-FAC blocks (MATH.md §5) are G ⊗ A
  * in exactly this layout: vec(∇W) = g ⊗ a for a weight W [out, in] stored row-major.
  */
+import { gemm } from '../tensor/cpu/gemm.ts';
 import { fail } from '../tensor/index.ts';
 import { eigh, type EighOptions } from './eigh.ts';
 import { checkFinite } from './vector.ts';
 
-/** Row-major product C = A B for A r×s, B s×t. */
+/** Row-major product C = A B for A r×s, B s×t (the tensor layer's blocked GEMM). */
 export function matmulDense(a: Float64Array, b: Float64Array, r: number, s: number, t: number): Float64Array {
   if (a.length !== r * s || b.length !== s * t) fail('matmulDense', `expected ${r}×${s} and ${s}×${t} matrices, given ${a.length} and ${b.length} entries`);
   const c = new Float64Array(r * t);
-  for (let i = 0; i < r; i++) {
-    for (let k = 0; k < s; k++) {
-      const aik = a[i * s + k];
-      if (aik === 0) continue;
-      for (let j = 0; j < t; j++) c[i * t + j] += aik * b[k * t + j];
-    }
-  }
+  gemm(r, t, s, a, 0, s, 1, b, 0, t, 1, c, 0, t, false);
   return c;
 }
 

@@ -49,6 +49,28 @@ describe('eigh', () => {
       sorted.forEach((v, i) => expect(Math.abs(q.values[i] - v)).toBeLessThanOrEqual(1e-12 * n * scale));
     }), { numRuns: 40 });
   });
+  it('is as accurate past one block of reflectors (n = 150) and on structured K-FAC-like factors', () => {
+    // The back-transformation applies the reflectors 32 at a time; n = 150 spans five blocks. The
+    // structured cases take the reduction's τ = 0 path (x already a multiple of e₁) mid-matrix.
+    const n = 150, rng = new Random(3);
+    const gram = new Float64Array(n * n); // rank 10, like a factor from fewer examples than inputs
+    const x = Float64Array.from({ length: n * 10 }, () => rng.normal());
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let c = 0; c < 10; c++) gram[i * n + j] += x[i * 10 + c] * x[j * 10 + c];
+    const tridiagonal = new Float64Array(n * n), blockDiagonal = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      tridiagonal[i * n + i] = rng.normal();
+      if (i > 0) tridiagonal[i * n + i - 1] = tridiagonal[(i - 1) * n + i] = rng.normal();
+      for (let j = 0; j <= i; j++) if ((i < 70) === (j < 70)) blockDiagonal[i * n + j] = blockDiagonal[j * n + i] = rng.normal();
+    }
+    for (const a of [randomSymmetric(n, rng), gram, tridiagonal, blockDiagonal]) {
+      const q = quality(a, n);
+      expect(q.residual).toBeLessThanOrEqual(RESIDUAL);
+      expect(q.orth).toBeLessThanOrEqual(ORTHONORMAL);
+    }
+    // The rank-10 Gram matrix: 140 eigenvalues at zero up to rounding (~n ε ‖A‖).
+    const values = linalg.eigh(gram, n).values;
+    expect(Math.max(...Array.from(values.subarray(0, n - 10), Math.abs))).toBeLessThanOrEqual(1e-12 * values[n - 1]);
+  });
   it('refuses non-square, non-symmetric and non-finite input with a clear error', () => {
     expect(() => linalg.eigh(new Float64Array(6), 2)).toThrow(/eigh: a 2×2 matrix needs 4 entries, given 6/);
     expect(() => linalg.eigh(Float64Array.of(1, 2, 2.1, 1), 2)).toThrow(/eigh: matrix is not symmetric: \|a\[0\]\[1\] − a\[1\]\[0\]\| = 1.000e-1 exceeds 1e-10 · max\|a\|/);
