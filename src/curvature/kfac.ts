@@ -30,6 +30,7 @@ import { checkVector } from '../linalg/vector.ts';
 import type { LayerSpec } from '../nn/spec.ts';
 import * as T from '../tensor/index.ts';
 import { cpuBackend, fail, Random, withScratchMemory, type Tensor } from '../tensor/index.ts';
+import { gemm } from '../tensor/cpu/gemm.ts';
 import { chunks, type Batch, type Problem } from './problem.ts';
 import type { ChunkOptions } from './products.ts';
 
@@ -151,23 +152,26 @@ export function kfac(p: Problem, batch: Batch, options: KfacOptions = {}): Kfac 
       // A: Σ a aᵀ over the chunk's examples (and patches).
       sums.forEach((s, k) => {
         const x = layerInputs[k];
-        let columns: Tensor; // [aSize, examples·locations]
         if (s.layer.type === 'conv2d') {
           const patches = T.unfold(x, [s.info.shape[2], s.info.shape[3]], { stride: s.layer.stride, padding: s.layer.padding }); // [n, aSize, T]
           s.locations = patches.shape[2];
-          columns = T.reshape(T.permute(patches, [1, 0, 2]), [s.aSize, -1]);
+          const columns = T.permute(patches, [1, 0, 2]); // [aSize, n, T]: one column per (example, patch)
+          addGram(s.a, columns.data, s.aSize, c.n * s.locations, c.n * s.locations, 1);
         } else {
-          columns = T.transpose(T.reshape(x, [c.n, s.aSize]));
+          addGram(s.a, x.data, s.aSize, c.n, 1, s.aSize); // the columns of x [n, aSize]
         }
-        addGram(s.a, columns);
       });
       // G: Σ g gᵀ over the examples, the cotangents (columns of S_n, or one sample) and locations.
       for (const u of outputCotangents(p, type, ad.concrete(outputs), c.batch.targets, rng)) {
         const grads = pullback(T.tensor(u, ad.concrete(outputs).shape)) as Value[];
         sums.forEach((s, k) => {
           const g = ad.concrete(grads[k]); // [n, out] or [n, out, ho, wo]
-          const rows = g.rank === 4 ? T.reshape(T.permute(g, [1, 0, 2, 3]), [s.gSize, -1]) : T.transpose(g);
-          addGram(s.g, rows);
+          if (g.rank === 4) {
+            const rows = T.permute(g, [1, 0, 2, 3]); // [out, n, ho, wo]
+            addGram(s.g, rows.data, s.gSize, g.size / s.gSize, g.size / s.gSize, 1);
+          } else {
+            addGram(s.g, g.data, s.gSize, c.n, 1, s.gSize);
+          }
         });
       }
     });
@@ -179,45 +183,47 @@ export function kfac(p: Problem, batch: Batch, options: KfacOptions = {}): Kfac 
       offset: s.info.offset,
       aSize: s.aSize,
       gSize: s.gSize,
-      a: s.a.map((v) => v / (total * s.locations)), // A = (1/(N·T)) Σ a aᵀ (T = 1 for linear)
-      g: s.g.map((v) => v / total), //                   G = (1/N) Σ g gᵀ
+      a: symmetrizeScaled(s.a, s.aSize, 1 / (total * s.locations)), // A = (1/(N·T)) Σ a aᵀ (T = 1 for linear)
+      g: symmetrizeScaled(s.g, s.gSize, 1 / total), //                   G = (1/N) Σ g gᵀ
     })),
   };
 }
 
 
 /**
- * sum += M Mᵀ for M [d, K] (contiguous rows), computing only the blocks on and below the diagonal
- * with the GEMM and mirroring the rest: with 8 or more row blocks that is 56 % or less of the full
- * product's flops — it matters for K-FAC's A of a wide layer (4096²
- * from 64 examples, or 288² from 16,384 patches).
+ * lower(sum) += lower(M Mᵀ) for M [d, K] with M(i, p) = data[i·rowStride + p·colStride], so a
+ * transpose is free: only the blocks on and below the diagonal are computed, by the GEMM
+ * accumulating in place (with 8 or more row blocks that is 56 % or less of the full product's
+ * flops); `symmetrizeScaled` fills the upper triangle once at the end. It matters for K-FAC's A
+ * of a wide layer (4096² from 64 examples, or 288² from 16,384 patches).
  */
-function addGram(sum: Float64Array, m: Tensor): void {
-  const [d, k] = m.shape;
-  const data = m.data;
+function addGram(sum: Float64Array, data: Float64Array, d: number, k: number, rowStride: number, colStride: number): void {
   const GRAM_BLOCK = d <= 512 ? Math.max(32, Math.ceil(d / 8)) : 128; // the fastest measured for 288 × 16,384 and 4096 × 64
-  const rowsOf = (start: number, end: number) => T.tensor(data.subarray(start * k, end * k), [end - start, k]);
   for (let i = 0; i < d; i += GRAM_BLOCK) {
-    const iEnd = Math.min(d, i + GRAM_BLOCK), left = rowsOf(i, iEnd);
+    const rows = Math.min(d, i + GRAM_BLOCK) - i;
     for (let j = 0; j <= i; j += GRAM_BLOCK) {
-      const jEnd = Math.min(d, j + GRAM_BLOCK);
-      const block = T.matmul(left, rowsOf(j, jEnd), { transB: true }).data; // [iEnd − i, jEnd − j]
-      const width = jEnd - j;
-      for (let r = i; r < iEnd; r++) {
-        const row = (r - i) * width - j, out = r * d;
-        for (let q = j; q < jEnd; q++) sum[out + q] += block[row + q];
-      }
-      // The mirror image above the diagonal, written row by row (contiguous in the output).
-      if (i !== j) {
-        for (let q = j; q < jEnd; q++) {
-          const out = q * d;
-          for (let r = i; r < iEnd; r++) sum[out + r] += block[(r - i) * width + (q - j)];
-        }
-      } else {
-        for (let q = i; q < iEnd; q++) for (let r = q + 1; r < iEnd; r++) sum[q * d + r] = sum[r * d + q]; // the diagonal block exactly symmetric
+      // sum[i.., j..] += M[i.., :] M[j.., :]ᵀ (the diagonal block's upper part too, which
+      // symmetrizeScaled overwrites).
+      gemm(rows, Math.min(d, j + GRAM_BLOCK) - j, k, data, i * rowStride, rowStride, colStride, data, j * rowStride, colStride, rowStride, sum, i * d + j, d, true);
+    }
+  }
+}
+
+/**
+ * sum ← scale · sum, with its upper triangle copied from the lower (where addGram accumulated),
+ * so the factor is exactly symmetric. Tiled, so the transposed reads stay in cache.
+ */
+function symmetrizeScaled(sum: Float64Array, d: number, scale: number): Float64Array {
+  const TILE = 64;
+  for (let r = 0; r < d; r++) for (let q = r * d, end = r * d + r + 1; q < end; q++) sum[q] *= scale;
+  for (let i = 0; i < d; i += TILE) {
+    for (let j = 0; j <= i; j += TILE) {
+      for (let q = j, qEnd = Math.min(d, j + TILE); q < qEnd; q++) {
+        for (let r = Math.max(i, q + 1), rEnd = Math.min(d, i + TILE); r < rEnd; r++) sum[q * d + r] = sum[r * d + q];
       }
     }
   }
+  return sum;
 }
 
 /** Eigenpairs of a PSD factor, descending, eigenvalues clamped at 0 (negative ones are rounding). */
