@@ -3,32 +3,21 @@ import { join } from 'node:path';
 import { biasStudy, type BiasStudy, type ErrorSummary } from '../curvature/bias.ts';
 import type { CurvatureKind } from '../curvature/operators.ts';
 import { problem } from '../curvature/problem.ts';
-import { fromSpec } from '../nn/model.ts';
-import { convNet } from '../nn/presets.ts';
-import type { ModelSpec } from '../nn/spec.ts';
-import { defaultTrainSettings, evaluate, initialTrainState, paperStyleTrainSettings, train, type TrainSettings } from '../nn/train.ts';
+import { evaluate } from '../nn/train.ts';
 import { norm } from '../linalg/vector.ts';
 import { gradient, loss } from '../curvature/products.ts';
 import { figure1, figure2, figure20, figure4 } from './bias-figures.ts';
 import { kfacBiasStudy, type KfacBiasStudy } from '../curvature/kfac-bias.ts';
-import { readCheckpoint } from './checkpoint.ts';
 import { atomicWrite, ensureDirectory } from './files.ts';
-import { checkModelFitsData, readSpecFile, readWeightsFile } from './model-files.ts';
 import { toNpy } from '../nn/npy.ts';
-import { loadDataSource } from './datasets.ts';
 import { BACKEND_HELP, chooseBackend, describeBackend } from './backend-choice.ts';
 import { usage, type Options } from './options.ts';
 import { ProgressBar } from './progress.ts';
+import { loadStudyModel, MODEL_HELP, readModelChoice, trainedParams } from './study-model.ts';
 
 export const BIAS_HELP = `mbquad bias [options]
 
-  --checkpoint FILE    a checkpoint of 'mbquad train' (default: train the digits CNN as the
-                       paper trains, SGD with momentum and weight decay to convergence)
-  --spec S --weights W a model trained elsewhere: its JSON spec and its parameters as .npy
-                       (parameters_to_vector) or .safetensors (tools/export-torch.py writes both)
-  --data SOURCE        with --spec: digits (default), mnist:DIR, fashion-mnist:DIR, cifar10:DIR, …
-  --optimizer NAME     without --checkpoint: sgd (default, the paper's) or adam (Adam at 0.003,
-                       no weight decay: 'mbquad train's default)
+${MODEL_HELP}
   --curvature A,B      ggn, hessian, kfac (default ggn,hessian; --kinds is the same): kfac runs
                        the K-FAC bias study vs batch size (B.8, Fig. 20)
   --batch-sizes A,B    mini-batch sizes (default 32,128; for kfac 8,32,128,512)
@@ -108,16 +97,7 @@ export function biasCommand(opts: Options): void {
   if (repeats < 0) usage('bias', `--repeats must be ≥ 0, given ${repeats}`);
   const seed = opts.integer('seed', 0);
   const outDir = opts.string('out', join('runs', 'bias'));
-  const checkpointPath = opts.has('checkpoint') ? opts.string('checkpoint') : null;
-  const specPath = opts.has('spec') ? opts.string('spec') : null;
-  const weightsPath = opts.has('weights') ? opts.string('weights') : null;
-  if ((specPath === null) !== (weightsPath === null)) usage('bias', '--spec and --weights go together (a model and its parameters, e.g. from tools/export-torch.py)');
-  if (specPath && checkpointPath) usage('bias', '--checkpoint and --spec/--weights are two ways to give the model; give one');
-  const dataOption = opts.has('data') ? opts.string('data') : null;
-  if (dataOption && checkpointPath) usage('bias', '--data goes with --spec/--weights; a --checkpoint names its data');
-  const trained = checkpointPath !== null || specPath !== null;
-  const optimizer = opts.choice('optimizer', ['sgd', 'adam'], 'sgd');
-  if (trained && opts.has('optimizer')) usage('bias', '--optimizer chooses how to train the default model; a --checkpoint or --weights is already trained');
+  const choice = readModelChoice(opts, 'bias');
   const saveVectors = opts.flag('save-vectors');
   const weightDecayOption = opts.has('weight-decay') ? opts.number('weight-decay', 0) : null;
   if (weightDecayOption !== null && !(weightDecayOption >= 0)) usage('bias', `--weight-decay must be ≥ 0, given ${weightDecayOption}`);
@@ -125,26 +105,8 @@ export function biasCommand(opts: Options): void {
   opts.checkAllUsed();
 
   const bar = new ProgressBar();
-  let spec: ModelSpec, params: Float64Array, source: string, settings: TrainSettings | null;
-  if (checkpointPath) {
-    const c = readCheckpoint(checkpointPath);
-    ({ spec, settings } = c);
-    params = c.state.params;
-    source = c.data;
-  } else if (specPath && weightsPath) {
-    const read = readSpecFile(specPath, 'bias');
-    spec = read.spec;
-    params = readWeightsFile(weightsPath, read.model);
-    source = dataOption ?? 'digits';
-    settings = null; // trained elsewhere
-  } else {
-    source = 'digits';
-    spec = convNet([1, 8, 8], 10, 1, 16);
-    settings = optimizer === 'sgd' ? paperStyleTrainSettings() : defaultTrainSettings();
-  }
-  const data = loadDataSource(source);
-  const model = fromSpec(spec);
-  checkModelFitsData('bias', model, data, source);
+  const loaded = loadStudyModel(choice, 'bias');
+  const { model, data, source, spec, settings } = loaded;
   // The options that depend on the model and the data, checked before any training.
   const examples = data.train.targets.length;
   if (k > model.numParams) usage('bias', `--k must be at most the ${model.numParams} parameters, given ${k}`);
@@ -154,25 +116,17 @@ export function biasCommand(opts: Options): void {
     if (b1Given && b1Batches.some((b) => b >= batches)) usage('bias', `--b1-batches must be below ${batches}, the number of batches of ${size}; given ${b1Batches}`);
     if (kinds.length && batchSizes.includes(size) && repeats > batches) usage('bias', `--repeats must be at most ${batches}, the number of batches of ${size}; given ${repeats}`);
   }
-  if (!trained && settings) {
-    const s = settings;
-    const state = train(model, data, s, initialTrainState(model, s), {
-      onBatch: (e, b, n) => bar.update(`training epoch ${e + 1}/${s.epochs}`, b + 1, n, ''),
-    });
-    params = state.params;
-    const last = state.history[state.history.length - 1];
-    bar.finish(`trained the digits CNN (${model.numParams} parameters, ${s.optimizer}): train accuracy ${(100 * last.trainAccuracy).toFixed(2)}%, test ${(100 * last.testAccuracy!).toFixed(2)}%`);
-  }
+  const params = trainedParams(loaded, bar);
   const weightDecay = weightDecayOption ?? settings?.weightDecay ?? 0;
-  const p = problem({ model, loss: 'cross_entropy', weightDecay, params: params!, backend });
+  const p = problem({ model, loss: 'cross_entropy', weightDecay, params, backend });
   console.log(`curvature products on ${describeBackend(backend)}`);
   const trainData = { inputs: data.train.inputs, targets: data.train.targets };
   // How far θ is from a stationary point of the objective the quadratics model (Eq. 1, full data).
   const atTheta = {
     objective: loss(p, trainData),
     gradientNorm: norm(gradient(p, trainData)),
-    trainAccuracy: evaluate(model, params!, data.train).accuracy,
-    testAccuracy: data.test ? evaluate(model, params!, data.test).accuracy : null,
+    trainAccuracy: evaluate(model, params, data.train).accuracy,
+    testAccuracy: data.test ? evaluate(model, params, data.test).accuracy : null,
   };
   console.log(`at θ: full-data objective ${atTheta.objective.toPrecision(4)}, ‖∇L(θ)‖ = ${atTheta.gradientNorm.toExponential(2)}, train accuracy ${(100 * atTheta.trainAccuracy).toFixed(2)}%`);
   ensureDirectory(outDir, 'output folder');
@@ -217,7 +171,7 @@ export function biasCommand(opts: Options): void {
     bar.finish(`kfac |B| = ${kfacBatchSizes.join(', ')} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   }
   const report = {
-    settings: { source, spec, trainSettings: settings, checkpoint: checkpointPath, weights: weightsPath, weightDecay, kinds, batchSizes, k, b1Batches, repeats, seed, backend: describeBackend(backend) },
+    settings: { source, spec, trainSettings: settings, checkpoint: choice.checkpointPath, weights: choice.weightsPath, weightDecay, kinds, batchSizes, k, b1Batches, repeats, seed, backend: describeBackend(backend) },
     atTheta,
     studies,
     kfac: kfacStudy,

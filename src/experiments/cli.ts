@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { MbquadError } from '../tensor/index.ts';
 import { Options, UsageError, usage } from './options.ts';
 import { BIAS_HELP, biasCommand } from './bias-command.ts';
+import { CG_HELP, cgCommand } from './cg-command.ts';
 import { TRAIN_HELP, trainCommand } from './train-command.ts';
 
 const HELP = `mbquad COMMAND [options]
@@ -16,6 +17,7 @@ const HELP = `mbquad COMMAND [options]
 commands:
   train   train a model on a data set (mbquad train --help)
   bias    the mini-batch bias study, Figs. 1, 2 and 4 (mbquad bias --help)
+  cg      single-batch vs debiased CG, Figs. 5 and 13 (mbquad cg --help)
   demo    exact Hessian-vector product vs finite differences (mbquad demo --help)
 
   mbquad --version     the version
@@ -45,13 +47,14 @@ async function main(argv: string[]): Promise<void> {
   if (command === '--version' || command === '-v') return void console.log(version());
   if (command === 'train') return wantsHelp(rest) ? void console.log(TRAIN_HELP) : trainCommand(new Options(rest));
   if (command === 'bias') return wantsHelp(rest) ? void console.log(BIAS_HELP) : biasCommand(new Options(rest));
+  if (command === 'cg') return wantsHelp(rest) ? void console.log(CG_HELP) : cgCommand(new Options(rest));
   if (command === 'demo') {
     if (wantsHelp(rest)) return void console.log(DEMO_HELP);
     new Options(rest).checkAllUsed(); // it takes none
     await import('./demo.ts');
     return;
   }
-  usage('usage', `unknown command '${command}'; the commands are train, bias and demo (mbquad --help)`);
+  usage('usage', `unknown command '${command}'; the commands are train, bias, cg and demo (mbquad --help)`);
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {

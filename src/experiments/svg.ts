@@ -12,6 +12,8 @@ export interface Series {
   opacity?: number;
   /** Connect the points with a line. */
   line?: boolean;
+  /** A shaded range around the line: (x, low, high) per point, e.g. min–max over repeats. */
+  band?: [number, number, number][];
 }
 
 export interface Panel {
@@ -67,13 +69,18 @@ function legend(x: number, y: number, entries: { name: string; mark: (cx: number
 export function scatterPanel(options: { title: string; xLabel: string; yLabel: string; series: Series[]; zeroLine?: boolean }): Panel {
   return {
     draw(x, y, w, h) {
-      const all = options.series.flatMap((s) => s.points);
+      const all = options.series.flatMap((s) => [...s.points, ...(s.band ?? []).flatMap(([bx, lo, hi]): [number, number][] => [[bx, lo], [bx, hi]])]);
       const xr = extent(all.map((p) => p[0])), yr = extent([...all.map((p) => p[1]), ...(options.zeroLine ? [0] : [])]);
       const px = (v: number) => x + ((v - xr[0]) / (xr[1] - xr[0])) * w;
       const py = (v: number) => y + h - ((v - yr[0]) / (yr[1] - yr[0])) * h;
       const parts = [frame(options.title, options.xLabel, options.yLabel, x, y, w, h, xr, yr, px, py)];
       if (options.zeroLine && yr[0] < 0 && yr[1] > 0) parts.push(`<line x1="${x}" y1="${py(0)}" x2="${x + w}" y2="${py(0)}" stroke="#999" stroke-dasharray="3,3"/>`);
       options.series.forEach((s) => {
+        const band = (s.band ?? []).filter((b) => b.every(Number.isFinite));
+        if (band.length > 1) {
+          const outline = [...band.map(([bx, , hi]) => [bx, hi]), ...band.slice().reverse().map(([bx, lo]) => [bx, lo])];
+          parts.push(`<polygon fill="${s.color}" fill-opacity="0.18" stroke="none" points="${outline.map(([bx, by]) => `${px(bx).toFixed(1)},${py(by).toFixed(1)}`).join(' ')}"/>`);
+        }
         const pts = s.points.filter((p) => Number.isFinite(p[0]) && Number.isFinite(p[1]));
         if (s.line && pts.length > 1) parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${pts.map((p) => `${px(p[0]).toFixed(1)},${py(p[1]).toFixed(1)}`).join(' ')}"/>`);
         const r = s.radius ?? 3;

@@ -107,6 +107,31 @@ describe('mbquad bias with a model trained elsewhere', () => {
   }, 120_000);
 });
 
+describe('mbquad cg', () => {
+  it('runs single-batch vs debiased CG from a checkpoint and writes the JSON, Fig. 5 per size and Fig. 13', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mbquad-cg-'));
+    cli(['train', '--preset', 'convnet', '--depth', '0', '--width', '4', '--epochs', '1', '--checkpoints', '1', '--out', join(dir, 'run')]);
+    const args = ['cg', '--checkpoint', join(dir, 'run', 'epoch-0001.json'), '--batch-sizes', '32,64', '--iterations', '3', '--repeats', '2'];
+    const out = cli([...args, '--out', join(dir, 'cg')], { MBQUAD_BACKEND: '' });
+    expect(out).toMatch(/GGN products on cpu \(float64\)/);
+    expect(out).toMatch(/^single \|B\|=32\s+2\s+[\d.]+\s+[\d.]+ @ \d,\d\s+[\d.]+/m);
+    expect(out).toMatch(/^debiased 2×32\s+2\s/m);
+    expect(out).toMatch(/^debiased full\s+1\s/m);
+    for (const line of out.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
+    expect(readdirSync(join(dir, 'cg')).sort()).toEqual(['cg-study.json', 'fig13-full-batch.svg', 'fig5-b32.svg', 'fig5-b64.svg']);
+    const report = JSON.parse(readFileSync(join(dir, 'cg', 'cg-study.json'), 'utf8'));
+    expect(report.settings).toMatchObject({ batchSizes: [32, 64], iterations: 3, repeats: 2, seed: 0, fullBatch: true });
+    expect(report.study.sizes[1].trajectories.map((t: { method: string }) => t.method)).toEqual(['single', 'debiased', 'single', 'debiased']);
+    expect(report.study.sizes[0].trajectories[0].metrics.testAccuracy).toHaveLength(4);
+    // --no-full-batch leaves Fig. 13 out; options are checked before any work.
+    cli([...args, '--batch-sizes', '32', '--no-full-batch', '--out', join(dir, 'cg-mini')]);
+    expect(readdirSync(join(dir, 'cg-mini')).sort()).toEqual(['cg-study.json', 'fig5-b32.svg']);
+    expect(() => cli([...args, '--batch-sizes', '33'])).toThrow(/mbquad: cg: --batch-sizes must be even integers ≥ 2 \(debiased CG uses two halves\), given 33/);
+    expect(() => cli([...args, '--repeats', '30'])).toThrow(/mbquad: cg: --repeats 30 at \|B\| = 64 needs 1920 training examples \(disjoint batches\), the data have 1438/);
+    expect(() => cli([...args, '--iterations', '0'])).toThrow(/mbquad: cg: --iterations must be ≥ 1, given 0/);
+  }, 180_000);
+});
+
 describe('command-line conventions', () => {
   const repo = process.cwd();
   /** Runs `mbquad` in an empty folder: help must not create anything (e.g. runs/). */
@@ -116,7 +141,7 @@ describe('command-line conventions', () => {
     return { ...r, files: readdirSync(cwd) };
   };
   it('-h and --help on every command print its help and do nothing else; --version', () => {
-    for (const command of [[], ['train'], ['bias'], ['demo']]) {
+    for (const command of [[], ['train'], ['bias'], ['cg'], ['demo']]) {
       for (const flag of ['-h', '--help']) {
         const r = inEmptyFolder([...command, flag]);
         expect(r.status, `${command} ${flag}`).toBe(0);
@@ -129,7 +154,8 @@ describe('command-line conventions', () => {
   });
   it('exit status 2 for usage errors, 1 for failures, one line each', () => {
     const cases: [string[], number, RegExp][] = [
-      [['nosuch'], 2, /^mbquad: usage: unknown command 'nosuch'; the commands are train, bias and demo/],
+      [['nosuch'], 2, /^mbquad: usage: unknown command 'nosuch'; the commands are train, bias, cg and demo/],
+      [['cg', '--batch-sizes', '7'], 2, /^mbquad: cg: --batch-sizes must be even integers ≥ 2 \(debiased CG uses two halves\), given 7$/],
       [['train', '--epoch', '3'], 2, /^mbquad: options: unknown option --epoch$/],
       [['train', '--epochs', '-1'], 2, /^mbquad: train: epochs must be an integer ≥ 0, given -1$/],
       [['train', '--preset', 'resnet'], 2, /^mbquad: train: unknown preset 'resnet'; known: convnet, mlp, allcnnc$/],
