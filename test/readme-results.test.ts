@@ -5,14 +5,43 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BIAS_RESULTS, biasSection, readRegion, regenerateReadme, replaceRegion, type BiasReport } from '../tools/readme-results.ts';
+import { BIAS_RESULTS, biasSection, CG_RESULTS, cgSection, readRegion, regenerateReadme, replaceRegion, type BiasReport, type CgReport } from '../tools/readme-results.ts';
 
 const readme = readFileSync('README.md', 'utf8');
 const report = JSON.parse(readFileSync(BIAS_RESULTS, 'utf8')) as BiasReport;
+const cgReport = JSON.parse(readFileSync(CG_RESULTS, 'utf8')) as CgReport;
 
 describe('README results', () => {
   it("the bias region is what `npm run readme` makes of docs/bias/bias-study.json", () => {
     expect(readRegion(readme, 'bias')).toBe(biasSection(report));
+  });
+
+  it('the cg region is what `npm run readme` makes of docs/cg/cg-study.json', () => {
+    expect(readRegion(readme, 'cg')).toBe(cgSection(cgReport));
+  });
+
+  it('the prose on the CG experiment says what the JSON shows', () => {
+    const s = cgReport.study, K = s.iterations;
+    const runs = (method: string, size?: number) => [...s.sizes.filter((z) => size === undefined || z.batchSize === size).flatMap((z) => z.trajectories), ...(s.fullBatch?.trajectories ?? [])].filter((t) => t.method === method);
+    const final = (t: { metrics: { testAccuracy: number[] | null } }) => t.metrics.testAccuracy![K];
+    const start = s.atStart.testAccuracy!;
+    expect(s.atStart.trainAccuracy).toBe(1); // "θ0 is already at 100 % training accuracy"
+    const all = [...s.sizes.flatMap((z) => z.trajectories), ...s.fullBatch!.trajectories];
+    for (const t of all) {
+      const acc = t.metrics.testAccuracy!, peak = Math.max(...acc);
+      expect(peak - start).toBeLessThanOrEqual(2 / s.testExamples! + 1e-12); // "no run improves the test accuracy by more than two of the 359 images"
+      expect(acc.indexOf(peak)).toBeLessThanOrEqual(7); // "its peaks lie at iterations 0–7"
+    }
+    const singles = runs('single');
+    expect(singles).toHaveLength(15);
+    for (const t of singles) expect(final(t)).toBeGreaterThanOrEqual(0.095); // "all 15 are at 10–15 %"
+    for (const t of singles) expect(final(t)).toBeLessThanOrEqual(0.15);
+    for (const size of [128, 256]) for (const t of runs('debiased', size)) expect(final(t)).toBeGreaterThanOrEqual(0.92); // "stays at 92–99 %"
+    const small = runs('debiased', 32).map(final);
+    expect(Math.min(...small)).toBeCloseTo(0.337, 3); // "one of them to 34 %"
+    expect(Math.min(...small)).toBeGreaterThan(Math.max(...runs('single', 32).map(final))); // "far less than single-batch CG"
+    expect(final(runs('full')[0])).toBeCloseTo(0.354, 3); // "35 % after 50 iterations"
+    expect(final(runs('debiased-full')[0])).toBeCloseTo(0.986, 3); // "stays at 98.6 %"
   });
 
   it('every TypeScript block is an excerpt of an example, as it stands there (npm run readme)', () => {

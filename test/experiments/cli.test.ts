@@ -174,6 +174,6 @@ describe('command-line conventions', () => {
     }
     const bench = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', 'nosuch'], { encoding: 'utf8' });
     expect(bench.status).toBe(2);
-    expect(bench.stderr.trim()).toBe("bench: unknown suite 'nosuch'; known: engine, linalg, curvature, kfac, gpu, gpu-kernels, gpu-products");
+    expect(bench.stderr.trim()).toBe("bench: unknown suite 'nosuch'; known: engine, linalg, curvature, kfac, cg, gpu, gpu-kernels, gpu-products");
   }, 60_000);
 });
