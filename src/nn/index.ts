@@ -11,3 +11,4 @@ export * from './optimizers.ts';
 export * from './train.ts';
 export { parseParameters } from './weights.ts';
 export { parseNpy, toNpy, isNpy, type NpyArray } from './npy.ts';
+export * as metrics from './metrics.ts';
