@@ -8,3 +8,4 @@ export { biasStudy, partitionData, ritzConsistency, median, type BiasStudy, type
 export { kfac, debiasKfac, kfacEigen, kfacOperator, type Kfac, type KfacBlock, type KfacOptions, type KfacType } from './kfac.ts';
 export { kfacBiasStudy, type KfacBiasStudy, type KfacBiasOptions, type KfacBiasAtSize, type KfacBiasRun } from './kfac-bias.ts';
 export { cgStudy, type CgStudy, type CgStudyOptions, type CgStudyAtSize, type CgTrajectory, type CgMetrics, type CgMethod, type CgMethodSummary, type Band } from './cg-study.ts';
+export { laplace, type Laplace, type LaplaceOptions } from './laplace.ts';

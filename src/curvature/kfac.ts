@@ -226,8 +226,8 @@ function symmetrizeScaled(sum: Float64Array, d: number, scale: number): Float64A
   return sum;
 }
 
-/** Eigenpairs of a PSD factor, descending, eigenvalues clamped at 0 (negative ones are rounding). */
-function factorEigen(m: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
+/** Eigenpairs of a PSD factor, descending (column i of `vectors` ↔ values[i]), eigenvalues clamped at 0 (negative ones are rounding). */
+export function factorEigen(m: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
   const e = eigh(m, n, { symmetryTolerance: 1e-8 });
   const values = Float64Array.from({ length: n }, (_, i) => Math.max(0, e.values[n - 1 - i]));
   const vectors = new Float64Array(n * n); // column i ↔ values[i]
@@ -300,6 +300,18 @@ export function kfacEigen(k: Kfac, count: number): { values: Float64Array; vecto
   };
 }
 
+/** Refuses a K-FAC whose blocks are not this model's weights (names, offsets and factor sizes). */
+export function checkKfacOfModel(op: string, p: Problem, k: Kfac): void {
+  if (!Array.isArray(k?.blocks)) fail(op, 'expected a Kfac ({ blocks })');
+  const expected = weightLayers(p, op).map(({ info }) => `${info.name}@${info.offset} ${info.shape[0]}×${info.size / info.shape[0]}`).join(', ');
+  const given = k.blocks.map((b) => `${b.param}@${b.offset} ${b.gSize}×${b.aSize}`).join(', ');
+  if (given !== expected) fail(op, `the K-FAC's blocks are not this model's weights: given [${given}], the model has [${expected}]`);
+  for (const b of k.blocks) {
+    if (!(b.a instanceof Float64Array) || b.a.length !== b.aSize * b.aSize || !(b.g instanceof Float64Array) || b.g.length !== b.gSize * b.gSize) fail(op, `block ${b.param}: factors must be Float64Arrays of ${b.aSize}² and ${b.gSize}² entries`);
+    for (const m of [b.a, b.g]) for (let i = 0; i < m.length; i++) if (!Number.isFinite(m[i])) fail(op, `block ${b.param}: a factor has a non-finite entry ${m[i]}`);
+  }
+}
+
 /**
  * The K-FAC quadratic's curvature as an operator (Eq. 2): v ↦ K v + λ D v, block by block
  * (G ⊗ A) vec(V) = vec(G V A) without forming a Kronecker product; K is zero on the biases, which
@@ -307,9 +319,7 @@ export function kfacEigen(k: Kfac, count: number): { values: Float64Array; vecto
  */
 export function kfacOperator(p: Problem, k: Kfac): LinearOperator {
   const P = p.model.numParams;
-  const layers = weightLayers(p, 'kfacOperator');
-  const expected = layers.map(({ info }) => `${info.name}@${info.offset}`).join(', ');
-  if (k.blocks.map((b) => `${b.param}@${b.offset}`).join(', ') !== expected) fail('kfacOperator', `the K-FAC's blocks are not this model's weights (${expected})`);
+  checkKfacOfModel('kfacOperator', p, k);
   return {
     size: P,
     apply(v) {
