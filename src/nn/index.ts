@@ -12,3 +12,4 @@ export * from './train.ts';
 export { parseParameters } from './weights.ts';
 export { parseNpy, toNpy, isNpy, type NpyArray } from './npy.ts';
 export * as metrics from './metrics.ts';
+export { corrupt, corruptDataset, CORRUPTIONS, type Corruption } from './data/corruptions.ts';
