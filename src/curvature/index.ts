@@ -9,3 +9,4 @@ export { kfac, debiasKfac, kfacEigen, kfacOperator, type Kfac, type KfacBlock, t
 export { kfacBiasStudy, type KfacBiasStudy, type KfacBiasOptions, type KfacBiasAtSize, type KfacBiasRun } from './kfac-bias.ts';
 export { cgStudy, type CgStudy, type CgStudyOptions, type CgStudyAtSize, type CgTrajectory, type CgMetrics, type CgMethod, type CgMethodSummary, type Band } from './cg-study.ts';
 export { laplace, type Laplace, type LaplaceOptions } from './laplace.ts';
+export { laplaceStudy, defaultPriorPrecisions, type LaplaceStudy, type LaplaceStudyOptions, type LaplaceRun, type PredictiveMetrics, type SetMetrics } from './laplace-study.ts';
