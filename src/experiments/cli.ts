@@ -10,6 +10,7 @@ import { MbquadError } from '../tensor/index.ts';
 import { Options, UsageError, usage } from './options.ts';
 import { BIAS_HELP, biasCommand } from './bias-command.ts';
 import { CG_HELP, cgCommand } from './cg-command.ts';
+import { LAPLACE_HELP, laplaceCommand } from './laplace-command.ts';
 import { TRAIN_HELP, trainCommand } from './train-command.ts';
 
 const HELP = `mbquad COMMAND [options]
@@ -18,6 +19,7 @@ commands:
   train   train a model on a data set (mbquad train --help)
   bias    the mini-batch bias study, Figs. 1, 2 and 4 (mbquad bias --help)
   cg      single-batch vs debiased CG, Figs. 5 and 13 (mbquad cg --help)
+  laplace K-FAC Laplace approximations, Figs. 6, 14 and 15 (mbquad laplace --help)
   demo    exact Hessian-vector product vs finite differences (mbquad demo --help)
 
   mbquad --version     the version
@@ -48,13 +50,14 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'train') return wantsHelp(rest) ? void console.log(TRAIN_HELP) : trainCommand(new Options(rest));
   if (command === 'bias') return wantsHelp(rest) ? void console.log(BIAS_HELP) : biasCommand(new Options(rest));
   if (command === 'cg') return wantsHelp(rest) ? void console.log(CG_HELP) : cgCommand(new Options(rest));
+  if (command === 'laplace') return wantsHelp(rest) ? void console.log(LAPLACE_HELP) : laplaceCommand(new Options(rest));
   if (command === 'demo') {
     if (wantsHelp(rest)) return void console.log(DEMO_HELP);
     new Options(rest).checkAllUsed(); // it takes none
     await import('./demo.ts');
     return;
   }
-  usage('usage', `unknown command '${command}'; the commands are train, bias, cg and demo (mbquad --help)`);
+  usage('usage', `unknown command '${command}'; the commands are train, bias, cg, laplace and demo (mbquad --help)`);
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {

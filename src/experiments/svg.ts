@@ -54,13 +54,18 @@ function frame(title: string, xLabel: string, yLabel: string, x: number, y: numb
   return parts.join('');
 }
 
-/** A one-row legend under the panel's x-axis label, so it never covers data. */
-function legend(x: number, y: number, entries: { name: string; mark: (cx: number, cy: number) => string }[]): string {
+/** A legend under the panel's x-axis label, so it never covers data; it wraps to a new row past `width`. */
+function legend(x: number, y: number, entries: { name: string; mark: (cx: number, cy: number) => string }[], width = Infinity): string {
   const parts: string[] = [];
-  let cx = x;
+  let cx = x, cy = y;
   for (const e of entries) {
-    parts.push(`${e.mark(cx, y)}<text x="${cx + 14}" y="${y + 4}" font-size="10">${esc(e.name)}</text>`);
-    cx += 24 + 6 * e.name.length;
+    const entryWidth = 24 + 6 * e.name.length;
+    if (cx > x && cx + entryWidth > x + width) {
+      cx = x;
+      cy += 14;
+    }
+    parts.push(`${e.mark(cx, cy)}<text x="${cx + 14}" y="${cy + 4}" font-size="10">${esc(e.name)}</text>`);
+    cx += entryWidth;
   }
   return parts.join('');
 }
@@ -86,7 +91,7 @@ export function scatterPanel(options: { title: string; xLabel: string; yLabel: s
         const r = s.radius ?? 3;
         if (r > 0) for (const p of pts) parts.push(`<circle cx="${px(p[0]).toFixed(1)}" cy="${py(p[1]).toFixed(1)}" r="${r}" fill="${s.color}" fill-opacity="${s.opacity ?? 1}"/>`);
       });
-      parts.push(legend(x, y + h + 46, options.series.map((s) => ({ name: s.name, mark: (cx: number, cy: number) => `<circle cx="${cx + 5}" cy="${cy}" r="4" fill="${s.color}"/>` }))));
+      parts.push(legend(x, y + h + 46, options.series.map((s) => ({ name: s.name, mark: (cx: number, cy: number) => `<circle cx="${cx + 5}" cy="${cy}" r="4" fill="${s.color}"/>` })), w + 60));
       return parts.join('');
     },
   };
@@ -170,10 +175,10 @@ export function contourPanel(options: { title: string; xLabel: string; yLabel: s
   };
 }
 
-/** Panels in a grid of `columns`, with a caption line at the top. */
-export function svgDocument(caption: string, panels: Panel[], columns = 2, panelWidth = 330, panelHeight = 230): string {
+/** Panels in a grid of `columns`, with a caption line at the top; `legendRows` makes room for legends that wrap. */
+export function svgDocument(caption: string, panels: Panel[], columns = 2, panelWidth = 330, panelHeight = 230, legendRows = 1): string {
   const rows = Math.ceil(panels.length / columns);
-  const cellW = panelWidth + 110, cellH = panelHeight + 95;
+  const cellW = panelWidth + 110, cellH = panelHeight + 95 + 14 * (legendRows - 1);
   const width = columns * cellW, height = rows * cellH + 30;
   const body = panels.map((p, i) => p.draw(70 + (i % columns) * cellW, 50 + Math.floor(i / columns) * cellH, panelWidth, panelHeight)).join('\n');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/><text x="10" y="18" font-size="13">${esc(caption)}</text>\n${body}\n</svg>\n`;

@@ -132,6 +132,29 @@ describe('mbquad cg', () => {
   }, 180_000);
 });
 
+describe('mbquad laplace', () => {
+  it('runs the LA experiment from a checkpoint: JSON, Figs. 6, 14 and 15, the table; checks options first', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mbquad-la-'));
+    cli(['train', '--preset', 'convnet', '--depth', '0', '--width', '4', '--epochs', '1', '--checkpoints', '1', '--out', join(dir, 'run')]);
+    const args = ['laplace', '--checkpoint', join(dir, 'run', 'epoch-0001.json'), '--batch-sizes', '16', '--repeats', '2', '--precisions', '1,100', '--samples', '3'];
+    const out = cli([...args, '--out', join(dir, 'la')]);
+    expect(out).toMatch(/^vanilla\s+–\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+–$/m);
+    expect(out).toMatch(/^single \|B\|=16\s+(1|100)\s+[\d.]+/m);
+    expect(out).toMatch(/^debiased 2×8\s/m);
+    expect(out).toMatch(/^full batch\s/m);
+    for (const line of out.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
+    expect(readdirSync(join(dir, 'la')).sort()).toEqual(['fig14-train.svg', 'fig15-corrupted.svg', 'fig6-test.svg', 'laplace-study.json']);
+    const report = JSON.parse(readFileSync(join(dir, 'la', 'laplace-study.json'), 'utf8'));
+    expect(report.study.priorPrecisions).toEqual([1, 100]);
+    expect(report.study.setNames).toEqual(['train', 'test', 'c1', 'c2', 'c3', 'c4', 'c5']);
+    expect(report.study.runs.map((r: { method: string }) => r.method)).toEqual(['single', 'debiased', 'single', 'debiased', 'full']);
+    expect(report.study.runs[0].byPrecision[0].auroc).toHaveLength(5);
+    expect(() => cli([...args, '--batch-sizes', '15'])).toThrow(/mbquad: laplace: --batch-sizes must be even integers ≥ 2 \(the debiased LA uses two halves\), given 15/);
+    expect(() => cli([...args, '--precisions', '1,-2'])).toThrow(/mbquad: laplace: --precisions must be numbers > 0, given 1,-2/);
+    expect(() => cli([...args, '--samples', '0'])).toThrow(/mbquad: laplace: --samples must be ≥ 1, given 0/);
+  }, 180_000);
+});
+
 describe('command-line conventions', () => {
   const repo = process.cwd();
   /** Runs `mbquad` in an empty folder: help must not create anything (e.g. runs/). */
@@ -141,7 +164,7 @@ describe('command-line conventions', () => {
     return { ...r, files: readdirSync(cwd) };
   };
   it('-h and --help on every command print its help and do nothing else; --version', () => {
-    for (const command of [[], ['train'], ['bias'], ['cg'], ['demo']]) {
+    for (const command of [[], ['train'], ['bias'], ['cg'], ['laplace'], ['demo']]) {
       for (const flag of ['-h', '--help']) {
         const r = inEmptyFolder([...command, flag]);
         expect(r.status, `${command} ${flag}`).toBe(0);
@@ -154,7 +177,7 @@ describe('command-line conventions', () => {
   });
   it('exit status 2 for usage errors, 1 for failures, one line each', () => {
     const cases: [string[], number, RegExp][] = [
-      [['nosuch'], 2, /^mbquad: usage: unknown command 'nosuch'; the commands are train, bias, cg and demo/],
+      [['nosuch'], 2, /^mbquad: usage: unknown command 'nosuch'; the commands are train, bias, cg, laplace and demo/],
       [['cg', '--batch-sizes', '7'], 2, /^mbquad: cg: --batch-sizes must be even integers ≥ 2 \(debiased CG uses two halves\), given 7$/],
       [['train', '--epoch', '3'], 2, /^mbquad: options: unknown option --epoch$/],
       [['train', '--epochs', '-1'], 2, /^mbquad: train: epochs must be an integer ≥ 0, given -1$/],
@@ -174,6 +197,6 @@ describe('command-line conventions', () => {
     }
     const bench = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', 'nosuch'], { encoding: 'utf8' });
     expect(bench.status).toBe(2);
-    expect(bench.stderr.trim()).toBe("bench: unknown suite 'nosuch'; known: engine, linalg, curvature, kfac, cg, gpu, gpu-kernels, gpu-products");
+    expect(bench.stderr.trim()).toBe("bench: unknown suite 'nosuch'; known: engine, linalg, curvature, kfac, cg, laplace, gpu, gpu-kernels, gpu-products");
   }, 60_000);
 });
