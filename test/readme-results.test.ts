@@ -5,11 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BIAS_RESULTS, biasSection, CG_RESULTS, cgSection, readRegion, regenerateReadme, replaceRegion, type BiasReport, type CgReport } from '../tools/readme-results.ts';
+import { BIAS_RESULTS, biasSection, CG_RESULTS, cgSection, LAPLACE_RESULTS, laplaceGroups, laplaceSection, readRegion, regenerateReadme, replaceRegion, type BiasReport, type CgReport, type LaplaceReport } from '../tools/readme-results.ts';
 
 const readme = readFileSync('README.md', 'utf8');
 const report = JSON.parse(readFileSync(BIAS_RESULTS, 'utf8')) as BiasReport;
 const cgReport = JSON.parse(readFileSync(CG_RESULTS, 'utf8')) as CgReport;
+const laReport = JSON.parse(readFileSync(LAPLACE_RESULTS, 'utf8')) as LaplaceReport;
 
 describe('README results', () => {
   it("the bias region is what `npm run readme` makes of docs/bias/bias-study.json", () => {
@@ -42,6 +43,44 @@ describe('README results', () => {
     expect(Math.min(...small)).toBeGreaterThan(Math.max(...runs('single', 32).map(final))); // "far less than single-batch CG"
     expect(final(runs('full')[0])).toBeCloseTo(0.354, 3); // "35 % after 50 iterations"
     expect(final(runs('debiased-full')[0])).toBeCloseTo(0.986, 3); // "stays at 98.6 %"
+  });
+
+  it('the laplace region is what `npm run readme` makes of docs/laplace/laplace-study.json', () => {
+    expect(readRegion(readme, 'laplace')).toBe(laplaceSection(laReport));
+  });
+
+  it('the prose on the Laplace experiment says what the JSON shows', () => {
+    const s = laReport.study, deltas = s.priorPrecisions, last = deltas.length - 1;
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const groups = laplaceGroups(s);
+    const nll = (g: (typeof groups)[number], set: string, di: number) => mean(g.runs.map((r) => r.byPrecision[di].sets[set].nll));
+    const bestIndex = (g: (typeof groups)[number], set: string) => deltas.reduce((b, _, di) => (nll(g, set, di) < nll(g, set, b) ? di : b), 0);
+    for (const g of groups) {
+      expect(bestIndex(g, 'test'), g.label).toBe(last); // "lowest at the largest δ (10⁴)"
+      const auroc = (di: number) => mean(g.runs.map((r) => mean(r.byPrecision[di].auroc)));
+      expect(auroc(0)).toBeLessThan(auroc(last)); // "rises with δ towards the vanilla network's"
+      expect(auroc(last)).toBeLessThanOrEqual(mean(s.vanilla.auroc) + 1e-3);
+      for (const set of ['c2', 'c3', 'c4', 'c5']) {
+        const b = bestIndex(g, set);
+        expect(nll(g, set, b)).toBeLessThan(s.vanilla.sets[set].nll); // "lower NLL than the vanilla network"
+        expect(deltas[b]).toBeGreaterThanOrEqual(31); // "at its best δ (32 to 320)"
+        expect(deltas[b]).toBeLessThanOrEqual(320);
+      }
+      const c4 = nll(g, 'c4', bestIndex(g, 'c4'));
+      expect(c4).toBeGreaterThanOrEqual(0.705); // "severity 4: 0.71–0.74"
+      expect(c4).toBeLessThan(0.745);
+    }
+    expect(s.vanilla.sets.c4.nll).toBeCloseTo(0.865, 3);
+    const [single32, debiased32, single128, debiased128, full] = groups;
+    expect([single32.label, debiased128.label, full.label]).toEqual(['single-batch, \\|B\\| = 32', 'debiased, 2 × 64', 'full batch (1438)']);
+    deltas.forEach((d, di) => {
+      if (d <= 31.7) {
+        expect(nll(debiased128, 'test', di)).toBeLessThan(nll(single128, 'test', di)); // "lower … at every δ ≤ 31.6"
+        expect(Math.abs(nll(debiased128, 'test', di) - nll(full, 'test', di))).toBeLessThanOrEqual(0.015); // "within 0.015"
+      }
+      if (d <= 0.11) expect(nll(debiased32, 'test', di)).toBeLessThan(nll(single32, 'test', di)); // "better … only for δ ≤ 0.1"
+      if (d >= 0.3 && d <= 31.7) expect(nll(debiased32, 'test', di)).toBeGreaterThan(nll(single32, 'test', di)); // "slightly worse from 0.316 to 31.6"
+    });
   });
 
   it('every TypeScript block is an excerpt of an example, as it stands there (npm run readme)', () => {

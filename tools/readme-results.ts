@@ -11,10 +11,12 @@ import { fileURLToPath } from 'node:url';
 import type { BiasStudy, ErrorSummary } from '../src/curvature/bias.ts';
 import type { KfacBiasStudy } from '../src/curvature/kfac-bias.ts';
 import type { CgStudy, CgTrajectory } from '../src/curvature/cg-study.ts';
+import type { LaplaceRun, LaplaceStudy } from '../src/curvature/laplace-study.ts';
 import type { TrainSettings } from '../src/nn/train.ts';
 
 export const BIAS_RESULTS = 'docs/bias/bias-study.json';
 export const CG_RESULTS = 'docs/cg/cg-study.json';
+export const LAPLACE_RESULTS = 'docs/laplace/laplace-study.json';
 
 /** What `mbquad bias` writes (the fields read here). */
 export interface BiasReport {
@@ -129,6 +131,52 @@ export function cgSection(report: CgReport): string {
   ].join('\n');
 }
 
+/** What `mbquad laplace` writes (the fields read here). */
+export interface LaplaceReport {
+  settings: { checkpoint: string | null; weightDecay: number; impliedPrecision: number; batchSizes: number[]; repeats: number; samples: number; seed: number };
+  study: LaplaceStudy;
+}
+
+/** The approaches of a Laplace study: single and debiased per batch size, then full batch. */
+export function laplaceGroups(s: LaplaceStudy): { label: string; runs: LaplaceRun[] }[] {
+  return [
+    ...s.batchSizes.flatMap((b) => [
+      { label: `single-batch, \\|B\\| = ${b}`, runs: s.runs.filter((r) => r.method === 'single' && r.batchSize === b) },
+      { label: `debiased, 2 × ${b / 2}`, runs: s.runs.filter((r) => r.method === 'debiased' && r.batchSize === b) },
+    ]),
+    { label: `full batch (${s.dataSize})`, runs: s.runs.filter((r) => r.method === 'full') },
+  ].filter((g) => g.runs.length > 0);
+}
+
+/** The Laplace experiment: per approach the test metrics at its best δ and the test NLL across δ. */
+export function laplaceSection(report: LaplaceReport): string {
+  const s = report.study;
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const groups = laplaceGroups(s);
+  const nllAt = (runs: LaplaceRun[], di: number) => mean(runs.map((r) => r.byPrecision[di].sets.test.nll));
+  const best = (runs: LaplaceRun[]) => s.priorPrecisions.reduce((b, _, di) => (nllAt(runs, di) < nllAt(runs, b) ? di : b), 0);
+  const shown = [0.01, 0.1, 1, 10, 100, 10000].map((d) => s.priorPrecisions.findIndex((x) => Math.abs(x - d) <= 1e-9 * d)).filter((i) => i >= 0);
+  const v = s.vanilla;
+  return [
+    ...wrap(`Measured with \`npx mbquad laplace --out docs/laplace\` on the digits CNN (${report.settings.checkpoint ? report.settings.checkpoint : 'trained by the command as `mbquad bias` trains it'}): N = ${s.dataSize}, exact K-FAC, ${s.samples} samples, ${s.repeats} batches / batch pairs per size, seed ${s.seed}; the training weight decay λ = ${report.settings.weightDecay} implies δ = N·λ = ${report.settings.impliedPrecision.toPrecision(3)}. Corrupted: the test images, each with one of eight corruptions, at severities 1–5.`, ''),
+    '',
+    '| approach | δ with the lowest mean test NLL | test accuracy | test NLL | test ECE | AUROC test vs corrupted (mean over severities) | build time, s |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    `| vanilla | – | ${(100 * v.sets.test.accuracy).toFixed(1)} % | ${v.sets.test.nll.toFixed(3)} | ${v.sets.test.ece.toFixed(3)} | ${mean(v.auroc).toFixed(3)} | – |`,
+    ...groups.map((g) => {
+      const b = best(g.runs);
+      const at = (f: (m: LaplaceRun['byPrecision'][number]) => number) => mean(g.runs.map((r) => f(r.byPrecision[b])));
+      return `| ${g.label} | ${s.priorPrecisions[b].toPrecision(3)} | ${(100 * at((m) => m.sets.test.accuracy)).toFixed(1)} % | **${at((m) => m.sets.test.nll).toFixed(3)}** | ${at((m) => m.sets.test.ece).toFixed(3)} | ${at((m) => mean(m.auroc)).toFixed(3)} | ${mean(g.runs.map((r) => r.buildSeconds)).toFixed(3)} |`;
+    }),
+    '',
+    `Mean test NLL across δ (vanilla: ${v.sets.test.nll.toFixed(3)}):`,
+    '',
+    `| approach | ${shown.map((di) => `δ = ${s.priorPrecisions[di].toPrecision(2)}`).join(' | ')} |`,
+    `| --- | ${shown.map(() => '---').join(' | ')} |`,
+    ...groups.map((g) => `| ${g.label} | ${shown.map((di) => nllAt(g.runs, di).toFixed(3)).join(' | ')} |`),
+  ].join('\n');
+}
+
 /** Words filled into lines of at most 100 columns; the first line starts with `lead`, the rest are indented to match. */
 function wrap(text: string, lead: string): string[] {
   const lines: string[] = [];
@@ -178,10 +226,13 @@ export function refreshExcerpts(text: string): string {
 export function regenerateReadme(text: string): string {
   const report = JSON.parse(readFileSync(BIAS_RESULTS, 'utf8')) as BiasReport;
   const cg = JSON.parse(readFileSync(CG_RESULTS, 'utf8')) as CgReport;
-  return refreshExcerpts(replaceRegion(replaceRegion(replaceRegion(text, 'bias', biasSection(report)), 'kfac-bias', kfacSection(report)), 'cg', cgSection(cg)));
+  const la = JSON.parse(readFileSync(LAPLACE_RESULTS, 'utf8')) as LaplaceReport;
+  let out = replaceRegion(replaceRegion(text, 'bias', biasSection(report)), 'kfac-bias', kfacSection(report));
+  out = replaceRegion(replaceRegion(out, 'cg', cgSection(cg)), 'laplace', laplaceSection(la));
+  return refreshExcerpts(out);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   writeFileSync('README.md', regenerateReadme(readFileSync('README.md', 'utf8')));
-  console.log(`README.md: results from ${BIAS_RESULTS} and ${CG_RESULTS}, code excerpts from examples/ rewritten`);
+  console.log(`README.md: results from ${BIAS_RESULTS}, ${CG_RESULTS} and ${LAPLACE_RESULTS}, code excerpts from examples/ rewritten`);
 }
