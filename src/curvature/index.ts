@@ -5,7 +5,7 @@ export { curvatureOperator, hessianOperator, ggnOperator, denseMatrix, hessianMa
 export { directionalSlope, directionalCurvature, newtonStep, overlapWeights } from './directional.ts';
 export { projectQuadratic, evaluateProjected, projectedGrid, type ProjectedQuadratic } from './projected.ts';
 export { biasStudy, partitionData, ritzConsistency, median, type BiasStudy, type BiasStudyOptions, type B1Run, type BiasSummary, type ErrorSummary, type Measured } from './bias.ts';
-export { kfac, debiasKfac, kfacEigen, kfacOperator, type Kfac, type KfacBlock, type KfacOptions, type KfacType } from './kfac.ts';
+export { kfac, debiasKfac, debiasedKfac, kfacEigen, kfacOperator, type Kfac, type KfacBlock, type KfacOptions, type KfacType, type FactorEigen } from './kfac.ts';
 export { kfacBiasStudy, type KfacBiasStudy, type KfacBiasOptions, type KfacBiasAtSize, type KfacBiasRun } from './kfac-bias.ts';
 export { cgStudy, type CgStudy, type CgStudyOptions, type CgStudyAtSize, type CgTrajectory, type CgMetrics, type CgMethod, type CgMethodSummary, type Band } from './cg-study.ts';
 export { laplace, type Laplace, type LaplaceOptions } from './laplace.ts';

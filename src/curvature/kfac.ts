@@ -48,6 +48,18 @@ export interface KfacBlock {
   a: Float64Array;
   /** gSize×gSize row-major: the output-gradient factor G. */
   g: Float64Array;
+  /**
+   * The factors' eigendecompositions where they are known (debiasKfac: B1's eigenbases with the
+   * re-measured eigenvalues, so that a = U_A diag(values) U_Aᵀ); laplace and kfacEigen then use
+   * them instead of eigendecomposing a and g again. Values in the vectors' order, not sorted.
+   */
+  eigen?: { a: FactorEigen; g: FactorEigen };
+}
+
+/** Eigenpairs of a Kronecker factor: column i of the row-major `vectors` belongs to values[i]. */
+export interface FactorEigen {
+  values: Float64Array;
+  vectors: Float64Array;
 }
 
 /** K-FAC of a problem's data term: one block per weight of every linear and conv2d layer, in parameter order. */
@@ -66,6 +78,8 @@ export interface KfacOptions extends ChunkOptions {
   type?: KfacType;
   /** Seed of the MC targets (default 0; only 'mc' draws). */
   seed?: number;
+  /** Only these weights' blocks (PyTorch names, e.g. ['0.weight']); default every linear and conv2d weight. */
+  blocks?: readonly string[];
 }
 
 const OP = 'kfac';
@@ -125,7 +139,13 @@ export function kfac(p: Problem, batch: Batch, options: KfacOptions = {}): Kfac 
   if (type !== 'exact' && type !== 'mc' && type !== 'empirical') fail(OP, `type must be 'exact', 'mc' or 'empirical', given ${JSON.stringify(type)}`);
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed) || seed < 0) fail(OP, `seed must be an integer ≥ 0, given ${seed}`);
-  const layers = weightLayers(p, OP);
+  const all = weightLayers(p, OP);
+  if (options.blocks !== undefined) {
+    const known = all.map(({ info }) => info.name);
+    if (!Array.isArray(options.blocks) || options.blocks.length === 0) fail(OP, `blocks must be a non-empty list of weight names (${known.join(', ')})`);
+    for (const name of options.blocks) if (!known.includes(name)) fail(OP, `blocks: '${name}' is not a linear or conv2d weight of the model (${known.join(', ')})`);
+  }
+  const layers = options.blocks ? all.filter(({ info }) => options.blocks!.includes(info.name)) : all;
   const rng = new Random(seed);
   const sums = layers.map(({ info, layer }) => {
     const gSize = info.shape[0], aSize = info.size / gSize;
@@ -245,28 +265,56 @@ function checkSameBlocks(op: string, k1: Kfac, k2: Kfac): void {
  * Debiased K-FAC (Eq. 9, MATH.md §6): B1's eigenbases, eigenvalues re-measured on B2,
  *   ã = diag(U_Aᵀ A2 U_A),  g̃ = diag(U_Gᵀ G2 U_G),
  * returned as the factors U_A diag(ã) U_Aᵀ and U_G diag(g̃) U_Gᵀ, so the block stays Kronecker-
- * factored and its curvature along (U_G ⊗ U_A) e_ij is that of G2 ⊗ A2. Block by block: two
- * blocks' factors are held at a time beyond the result.
+ * factored and its curvature along (U_G ⊗ U_A) e_ij is that of G2 ⊗ A2; each block carries
+ * these eigendecompositions in `eigen`, so laplace and kfacEigen need not redo them. The caller
+ * holds both K-FACs; debiasedKfac builds the same block by block with less memory.
  */
 export function debiasKfac(k1: Kfac, k2: Kfac): Kfac {
   checkSameBlocks('debiasKfac', k1, k2);
   return {
     ...(k1.numParams === undefined ? {} : { numParams: k1.numParams }),
-    blocks: k1.blocks.map((b1, i) => {
-      const b2 = k2.blocks[i];
-      const remeasure = (m1: Float64Array, m2: Float64Array, n: number) => {
-        const { vectors: u } = factorEigen(m1, n);
-        // d_j = u_jᵀ M2 u_j (column j of Uᵀ M2 U's diagonal, from W = M2 U), clamped at 0.
-        const w = matmulDense(m2, u, n, n, n);
-        const d = new Float64Array(n);
-        for (let r = 0; r < n; r++) for (let j = 0; j < n; j++) d[j] += u[r * n + j] * w[r * n + j];
-        for (let j = 0; j < n; j++) d[j] = Math.max(0, d[j]);
-        // U diag(d) Uᵀ, its upper triangle copied from the lower so it is exactly symmetric.
-        const out = matmulDense(u.map((x, q) => x * d[q % n]), transposeDense(u, n, n), n, n, n);
-        for (let r = 0; r < n; r++) for (let q = 0; q < r; q++) out[q * n + r] = out[r * n + q];
-        return out;
-      };
-      return { ...b1, a: remeasure(b1.a, b2.a, b1.aSize), g: remeasure(b1.g, b2.g, b1.gSize) };
+    blocks: k1.blocks.map((b1, i) => debiasBlock(b1, k2.blocks[i])),
+  };
+}
+
+/** One block of Eq. 9: B1's eigenbases (b1.eigen if known), the eigenvalues re-measured on b2's factors. */
+function debiasBlock(b1: KfacBlock, b2: KfacBlock): KfacBlock {
+  const remeasure = (basis: FactorEigen, m2: Float64Array, n: number) => {
+    const u = basis.vectors;
+    // d_j = u_jᵀ M2 u_j (column j of Uᵀ M2 U's diagonal, from W = M2 U), clamped at 0.
+    const w = matmulDense(m2, u, n, n, n);
+    const d = new Float64Array(n);
+    for (let r = 0; r < n; r++) for (let j = 0; j < n; j++) d[j] += u[r * n + j] * w[r * n + j];
+    for (let j = 0; j < n; j++) d[j] = Math.max(0, d[j]);
+    // U diag(d) Uᵀ, its upper triangle copied from the lower so it is exactly symmetric.
+    const out = matmulDense(u.map((x, q) => x * d[q % n]), transposeDense(u, n, n), n, n, n);
+    for (let r = 0; r < n; r++) for (let q = 0; q < r; q++) out[q * n + r] = out[r * n + q];
+    return { factor: out, eigen: { values: d, vectors: u } };
+  };
+  const basis = blockEigen(b1);
+  const a = remeasure(basis.a, b2.a, b1.aSize), g = remeasure(basis.g, b2.g, b1.gSize);
+  return { param: b1.param, offset: b1.offset, aSize: b1.aSize, gSize: b1.gSize, a: a.factor, g: g.factor, eigen: { a: a.eigen, g: g.eigen } };
+}
+
+/** A block's factor eigenpairs: its `eigen` where known, else eigh of a and g (clamped at 0). */
+export function blockEigen(b: KfacBlock): { a: FactorEigen; g: FactorEigen } {
+  return b.eigen ?? { a: factorEigen(b.a, b.aSize), g: factorEigen(b.g, b.gSize) };
+}
+
+/**
+ * Debiased K-FAC built block by block (A.3.3's memory path): for each weight, its factors on B1
+ * (eigendecomposed), then on B2 (re-measured), so only one block's factors of the two batches are
+ * held at a time beyond the result. Equals debiasKfac(kfac(p, batch1), kfac(p, batch2)); costs one
+ * forward and backward pass per block and batch instead of one per batch.
+ */
+export function debiasedKfac(p: Problem, batch1: Batch, batch2: Batch, options: Omit<KfacOptions, 'blocks'> = {}): Kfac {
+  return {
+    numParams: p.model.numParams,
+    blocks: weightLayers(p, 'debiasedKfac').map(({ info }) => {
+      const one = { ...options, blocks: [info.name] };
+      const first = kfac(p, batch1, one).blocks[0];
+      const basis = { ...first, eigen: blockEigen(first) };
+      return debiasBlock(basis, kfac(p, batch2, one).blocks[0]);
     }),
   };
 }
@@ -282,7 +330,7 @@ export function kfacEigen(k: Kfac, count: number): { values: Float64Array; vecto
   const P = k.numParams ?? Math.max(...k.blocks.map((b) => b.offset + b.aSize * b.gSize));
   const available = k.blocks.reduce((s, b) => s + b.aSize * b.gSize, 0);
   if (!Number.isInteger(count) || count < 1 || count > available) fail('kfacEigen', `count must be an integer in [1, ${available}] (the K-FAC blocks' size), given ${count}`);
-  const eigen = k.blocks.map((b) => ({ b, a: factorEigen(b.a, b.aSize), g: factorEigen(b.g, b.gSize) }));
+  const eigen = k.blocks.map((b) => ({ b, ...blockEigen(b) }));
   const candidates: { value: number; block: number; i: number; j: number }[] = [];
   eigen.forEach(({ b, a, g }, block) => {
     for (let i = 0; i < b.gSize; i++) for (let j = 0; j < b.aSize; j++) candidates.push({ value: g.values[i] * a.values[j], block, i, j });
@@ -309,6 +357,12 @@ export function checkKfacOfModel(op: string, p: Problem, k: Kfac): void {
   for (const b of k.blocks) {
     if (!(b.a instanceof Float64Array) || b.a.length !== b.aSize * b.aSize || !(b.g instanceof Float64Array) || b.g.length !== b.gSize * b.gSize) fail(op, `block ${b.param}: factors must be Float64Arrays of ${b.aSize}² and ${b.gSize}² entries`);
     for (const m of [b.a, b.g]) for (let i = 0; i < m.length; i++) if (!Number.isFinite(m[i])) fail(op, `block ${b.param}: a factor has a non-finite entry ${m[i]}`);
+    if (b.eigen !== undefined) {
+      for (const [name, e, n] of [['a', b.eigen.a, b.aSize], ['g', b.eigen.g, b.gSize]] as const) {
+        if (!(e?.values instanceof Float64Array) || e.values.length !== n || !(e.vectors instanceof Float64Array) || e.vectors.length !== n * n) fail(op, `block ${b.param}: eigen.${name} must hold ${n} values and ${n}² vector entries`);
+        for (const m of [e.values, e.vectors]) for (let i = 0; i < m.length; i++) if (!Number.isFinite(m[i])) fail(op, `block ${b.param}: eigen.${name} has a non-finite entry ${m[i]}`);
+      }
+    }
   }
 }
 

@@ -26,7 +26,7 @@ import { accuracy, auroc, ece, entropy, nll } from '../nn/metrics.ts';
 import { gemm } from '../tensor/cpu/gemm.ts';
 import * as T from '../tensor/index.ts';
 import { fail, Random } from '../tensor/index.ts';
-import { debiasKfac, factorEigen, kfac, type Kfac } from './kfac.ts';
+import { debiasKfac, blockEigen, kfac, type Kfac } from './kfac.ts';
 import type { Problem } from './problem.ts';
 
 /** Accuracy, NLL and ECE (15 bins) of a predictive on one data set. */
@@ -96,7 +96,7 @@ export function defaultPriorPrecisions(dataSize: number, weightDecay: number): n
 /** The blocks' eigenbases and eigenvalue products λ_G,i λ_A,j of one K-FAC. */
 function eigenbases(k: Kfac) {
   return k.blocks.map((b) => {
-    const a = factorEigen(b.a, b.aSize), g = factorEigen(b.g, b.gSize);
+    const { a, g } = blockEigen(b);
     const products = new Float64Array(b.gSize * b.aSize);
     for (let i = 0; i < b.gSize; i++) for (let j = 0; j < b.aSize; j++) products[i * b.aSize + j] = g.values[i] * a.values[j];
     return { b, uG: transposeDense(g.vectors, b.gSize, b.gSize), uA: a.vectors, products };

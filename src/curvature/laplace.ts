@@ -19,7 +19,7 @@ import type { Value } from '../autodiff/index.ts';
 import { matmulDense, transposeDense } from '../linalg/kron.ts';
 import * as T from '../tensor/index.ts';
 import { fail, Random, type Tensor } from '../tensor/index.ts';
-import { checkKfacOfModel, factorEigen, type Kfac } from './kfac.ts';
+import { checkKfacOfModel, blockEigen, type Kfac } from './kfac.ts';
 import type { Problem } from './problem.ts';
 
 /** Options of laplace. */
@@ -54,7 +54,7 @@ export function laplace(p: Problem, k: Kfac, options: LaplaceOptions): Laplace {
   const N = dataSize, delta = priorPrecision, P = p.model.numParams;
   // Per block: the factors' eigenpairs and 1/√(N λ_G,i λ_A,j + δ), the posterior's scales.
   const blocks = k.blocks.map((b) => {
-    const a = factorEigen(b.a, b.aSize), g = factorEigen(b.g, b.gSize);
+    const { a, g } = blockEigen(b);
     const scale = new Float64Array(b.gSize * b.aSize);
     for (let i = 0; i < b.gSize; i++) for (let j = 0; j < b.aSize; j++) scale[i * b.aSize + j] = 1 / Math.sqrt(N * g.values[i] * a.values[j] + delta);
     return { b, a, g, scale, uAt: transposeDense(a.vectors, b.aSize, b.aSize) };

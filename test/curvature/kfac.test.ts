@@ -187,6 +187,37 @@ describe('debiased K-FAC (Eq. 9)', () => {
       }
     }), { numRuns: 40 });
   });
+  it('each debiased block carries its eigendecompositions: a = U_A diag(ã) U_Aᵀ, g likewise', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 6 }), seed, (gSize, aSize, s) => {
+      const rand = new Random(s);
+      const d = curvature.debiasKfac(makeKfac(rand, gSize, aSize), makeKfac(rand, gSize, aSize)).blocks[0];
+      for (const [m, e, n] of [[d.a, d.eigen!.a, aSize], [d.g, d.eigen!.g, gSize]] as const) {
+        const rebuilt = Float64Array.from({ length: n * n }, (_, q) => {
+          const [r, c] = [Math.floor(q / n), q % n];
+          let v = 0;
+          for (let j = 0; j < n; j++) v += e.vectors[r * n + j] * e.values[j] * e.vectors[c * n + j];
+          return v;
+        });
+        expect(maxDiff(rebuilt, m)).toBeLessThanOrEqual(1e-12 * Math.max(1, maxAbs(m)));
+      }
+    }), { numRuns: 30 });
+  });
+  it('debiasedKfac builds the same block by block; kfac({ blocks }) computes only the named weights', () => {
+    const b1 = mlpData(7), b2 = mlpData(9);
+    const whole = curvature.kfac(mlpProblem, b1);
+    const second = curvature.kfac(mlpProblem, b1, { blocks: ['2.weight'] });
+    expect(second.blocks).toHaveLength(1);
+    expect(second.blocks[0]).toEqual(whole.blocks[1]);
+    const byBlock = curvature.debiasedKfac(mlpProblem, b1, b2);
+    const together = curvature.debiasKfac(whole, curvature.kfac(mlpProblem, b2));
+    expect(byBlock.blocks.map((b) => b.param)).toEqual(['0.weight', '2.weight']);
+    byBlock.blocks.forEach((b, i) => {
+      expect(b.a).toEqual(together.blocks[i].a);
+      expect(b.g).toEqual(together.blocks[i].g);
+    });
+    expect(() => curvature.kfac(mlpProblem, b1, { blocks: ['1.weight'] })).toThrow(/kfac: blocks: '1.weight' is not a linear or conv2d weight of the model \(0.weight, 2.weight\)/);
+    expect(() => curvature.kfac(mlpProblem, b1, { blocks: [] })).toThrow(/kfac: blocks must be a non-empty list of weight names/);
+  });
 });
 
 describe('kfacEigen and kfacOperator against dense matrices', () => {
