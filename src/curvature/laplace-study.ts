@@ -20,6 +20,7 @@
  */
 import * as ad from '../autodiff/index.ts';
 import type { Value } from '../autodiff/index.ts';
+import { cholesky } from '../linalg/cholesky.ts';
 import { matmulDense, transposeDense } from '../linalg/kron.ts';
 import { batchOf, partitionBatches, type Dataset } from '../nn/data/dataset.ts';
 import { accuracy, auroc, ece, entropy, nll } from '../nn/metrics.ts';
@@ -103,26 +104,6 @@ function eigenbases(k: Kfac) {
   });
 }
 
-/** Lower Cholesky factor of a C×C PSD matrix; a pivot ≤ 1e-14·trace gives a zero column (rank deficiency). */
-function choleskyPsd(m: Float64Array, C: number): Float64Array {
-  const l = new Float64Array(C * C);
-  let trace = 0;
-  for (let c = 0; c < C; c++) trace += m[c * C + c];
-  for (let j = 0; j < C; j++) {
-    let diagonal = m[j * C + j];
-    for (let k = 0; k < j; k++) diagonal -= l[j * C + k] ** 2;
-    if (diagonal <= 1e-14 * trace) continue;
-    const root = Math.sqrt(diagonal);
-    l[j * C + j] = root;
-    for (let i = j + 1; i < C; i++) {
-      let s = m[i * C + j];
-      for (let k = 0; k < j; k++) s -= l[i * C + k] * l[j * C + k];
-      l[i * C + j] = s / root;
-    }
-  }
-  return l;
-}
-
 /** softmax of a logit vector, stable. */
 function softmaxInto(z: ArrayLike<number>, out: Float64Array, offset: number, weight: number): void {
   let max = -Infinity;
@@ -149,11 +130,11 @@ export function laplaceStudy(p: Problem, data: { train: Dataset; test: Dataset; 
   const N = data.train.targets.length;
   const sizes = options.batchSizes ?? [32, 128], R = options.repeats ?? 5, S = options.samples ?? 100, seed = options.seed ?? 0;
   const deltas = options.priorPrecisions ?? defaultPriorPrecisions(N, p.weightDecay);
+  if (!Number.isInteger(R) || R < 1) fail(OP, `repeats must be an integer ≥ 1, given ${R}`);
   for (const size of sizes) {
     if (!Number.isInteger(size) || size < 2 || size % 2 !== 0) fail(OP, `batch sizes must be even integers ≥ 2 (the debiased LA uses two halves), given ${size}`);
     if (R * size > N) fail(OP, `${R} repeats at |B| = ${size} need ${R * size} training examples (disjoint batches), the data have ${N}`);
   }
-  if (!Number.isInteger(R) || R < 1) fail(OP, `repeats must be an integer ≥ 1, given ${R}`);
   if (!Number.isInteger(S) || S < 1) fail(OP, `samples must be an integer ≥ 1, given ${S}`);
   if (!Number.isInteger(seed) || seed < 0) fail(OP, `seed must be an integer ≥ 0, given ${seed}`);
   if (deltas.length === 0 || deltas.some((d) => !(Number.isFinite(d) && d > 0))) fail(OP, `prior precisions must be finite and > 0, given [${deltas}]`);
@@ -227,7 +208,8 @@ export function laplaceStudy(p: Problem, data: { train: Dataset; test: Dataset; 
             for (let q = 0; q < a.W; q++) y[offset + q] = mc[q] * root[q];
           }
           gemm(C, C, a.W, y, 0, a.W, 1, y, 0, 1, a.W, covariance, 0, C, false); // J Σ Jᵀ = Y Yᵀ
-          const l = choleskyPsd(covariance, C);
+          for (let c = 0; c < C; c++) for (let e = 0; e < c; e++) covariance[e * C + c] = covariance[c * C + e]; // exactly symmetric
+          const l = cholesky(covariance, C, { semidefinite: true, symmetryTolerance: 1e-12 });
           const target = probs[ai][di][s];
           for (let sample = 0; sample < S; sample++) {
             for (let c = 0; c < C; c++) eps[c] = rng.normal();

@@ -6,16 +6,21 @@ import { checkVector } from './vector.ts';
 
 /**
  * Lower-triangular L with A = L Lᵀ (row-major n×n, zeros above the diagonal). Refuses a
- * non-symmetric A and an A that is not positive definite, naming the failing pivot.
+ * non-symmetric A and an A that is not positive definite, naming the failing pivot — unless
+ * `semidefinite`: then a pivot within ±1e-14·trace(A) (a rank deficiency, up to rounding) gives a zero
+ * column, so L Lᵀ = A still holds for a PSD A (what sampling from N(μ, A) needs).
  */
-export function cholesky(a: Float64Array, n: number, options: { symmetryTolerance?: number } = {}): Float64Array {
+export function cholesky(a: Float64Array, n: number, options: { symmetryTolerance?: number; semidefinite?: boolean } = {}): Float64Array {
   checkSquare('cholesky', a, n);
   checkSymmetric('cholesky', a, n, options.symmetryTolerance ?? 1e-10);
   const l = new Float64Array(n * n);
+  let trace = 0;
+  for (let j = 0; j < n; j++) trace += a[j * n + j];
   for (let j = 0; j < n; j++) {
     // l_jj² = a_jj − Σ_{k<j} l_jk²
     let s = a[j * n + j];
     for (let k = 0; k < j; k++) s -= l[j * n + k] * l[j * n + k];
+    if (options.semidefinite && Math.abs(s) <= 1e-14 * trace) continue; // a zero column (rank deficiency up to rounding)
     if (!(s > 0)) fail('cholesky', `matrix is not positive definite: pivot ${j} is ${s.toExponential(3)} (must be > 0)`);
     const ljj = Math.sqrt(s);
     l[j * n + j] = ljj;

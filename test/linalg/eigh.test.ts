@@ -107,6 +107,24 @@ describe('cholesky and triangular solves', () => {
     expect(() => linalg.solveLower(Float64Array.of(1, 0, 1, 0), 2, Float64Array.of(1, 1))).toThrow(/solveLower: zero diagonal entry at 1/);
     expect(Array.from(linalg.solveUpper(Float64Array.of(2, 1, 0, 4), 2, Float64Array.of(4, 8)))).toEqual([1, 2]);
   });
+  it('semidefinite: a rank-deficient PSD matrix gets zero columns and still L Lᵀ = A; an indefinite one is still refused', () => {
+    fc.assert(fc.property(fc.integer({ min: 2, max: 12 }), seed, (n, s) => {
+      const rng = new Random(s);
+      const rank = 1 + rng.integer(n - 1);
+      const { a } = withSpectrum(Array.from({ length: n }, (_, i) => (i < rank ? 1 + rng.uniform() : 0)), rng);
+      for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) a[j * n + i] = a[i * n + j];
+      const l = linalg.cholesky(a, n, { semidefinite: true });
+      let worst = 0;
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+        let v = 0;
+        for (let k = 0; k < n; k++) v += l[i * n + k] * l[j * n + k];
+        worst = Math.max(worst, Math.abs(v - a[i * n + j]));
+      }
+      // The dropped pivots are ≤ 1e-14·trace; what they leave out is of that order.
+      expect(worst).toBeLessThanOrEqual(1e-12 * frobenius(a));
+    }), { numRuns: 30 });
+    expect(() => linalg.cholesky(Float64Array.of(1, 2, 2, 1), 2, { semidefinite: true })).toThrow(/cholesky: matrix is not positive definite: pivot 1 is -3.000e\+0/);
+  });
 });
 
 describe('operators', () => {
