@@ -57,7 +57,7 @@ export function laplace(p: Problem, k: Kfac, options: LaplaceOptions): Laplace {
     const { a, g } = blockEigen(b);
     const scale = new Float64Array(b.gSize * b.aSize);
     for (let i = 0; i < b.gSize; i++) for (let j = 0; j < b.aSize; j++) scale[i * b.aSize + j] = 1 / Math.sqrt(N * g.values[i] * a.values[j] + delta);
-    return { b, a, g, scale, uAt: transposeDense(a.vectors, b.aSize, b.aSize) };
+    return { b, a, g, scale, uAt: transposeDense(a.vectors, b.aSize, b.aSize), uGt: transposeDense(g.vectors, b.gSize, b.gSize) };
   });
 
   const sample = (rng: Random): Float64Array => {
@@ -92,8 +92,8 @@ export function laplace(p: Problem, k: Kfac, options: LaplaceOptions): Laplace {
         const cotangent = new Float64Array(C);
         cotangent[c] = 1;
         const jc = p.model.join(pullback(T.tensor(cotangent, [1, C])) as Value[]);
-        return blocks.map(({ b, a, g, scale }) => {
-          const m = matmulDense(matmulDense(transposeDense(g.vectors, b.gSize, b.gSize), jc.subarray(b.offset, b.offset + b.gSize * b.aSize), b.gSize, b.gSize, b.aSize), a.vectors, b.gSize, b.aSize, b.aSize);
+        return blocks.map(({ b, a, scale, uGt }) => {
+          const m = matmulDense(matmulDense(uGt, jc.subarray(b.offset, b.offset + b.gSize * b.aSize), b.gSize, b.gSize, b.aSize), a.vectors, b.gSize, b.aSize, b.aSize);
           for (let q = 0; q < m.length; q++) m[q] *= scale[q]; // Σ^{1/2} in the eigenbasis
           return m;
         });
