@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BiasStudy, ErrorSummary } from '../src/curvature/bias.ts';
 import type { KfacBiasStudy } from '../src/curvature/kfac-bias.ts';
-import type { CgStudy, CgTrajectory } from '../src/curvature/cg-study.ts';
+import { peakOf, type CgPeak, type CgStudy } from '../src/curvature/cg-study.ts';
 import type { LaplaceRun, LaplaceStudy } from '../src/curvature/laplace-study.ts';
 import type { TrainSettings } from '../src/nn/train.ts';
 
@@ -97,24 +97,17 @@ export function cgSection(report: CgReport): string {
   const s = report.study, K = s.iterations;
   const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  type Peak = { iteration: number; accuracy: number; finalAccuracy: number; lossAtPeak: number; finalLoss: number };
-  const peakOf = (t: CgTrajectory): Peak => {
-    const acc = t.metrics.testAccuracy!, loss = t.metrics.testLoss!;
-    let best = 0;
-    for (let k = 1; k < acc.length; k++) if (acc[k] > acc[best]) best = k;
-    return { iteration: best, accuracy: acc[best], finalAccuracy: acc[K], lossAtPeak: loss[best], finalLoss: loss[K] };
-  };
-  const rows: { label: string; peaks: Peak[] }[] = [
+  const rows: { label: string; peaks: CgPeak[] }[] = [
     ...s.sizes.flatMap((z) => z.summaries.map((m) => ({ label: m.method === 'single' ? `single-batch, \\|B\\| = ${z.batchSize}` : `debiased, 2 × ${z.batchSize / 2}`, peaks: m.peak }))),
-    ...(s.fullBatch?.trajectories ?? []).map((t) => ({ label: t.method === 'full' ? `full batch (${t.directionExamples})` : `debiased full batch (${t.directionExamples} + ${t.stepExamples})`, peaks: [peakOf(t)] })),
+    ...(s.fullBatch?.trajectories ?? []).map((t) => ({ label: t.method === 'full' ? `full batch (${t.directionExamples})` : `debiased full batch (${t.directionExamples} + ${t.stepExamples})`, peaks: [peakOf(t.metrics)] })),
   ];
-  const line = (r: { label: string; peaks: Peak[] }) => {
+  const line = (r: { label: string; peaks: CgPeak[] }) => {
     const p = r.peaks;
     return `| ${r.label} | ${p.length} | ${pct(mean(p.map((x) => x.accuracy)))} (k = ${p.map((x) => x.iteration).join(', ')}) | **${pct(mean(p.map((x) => x.finalAccuracy)))}** [${pct(Math.min(...p.map((x) => x.finalAccuracy)))}, ${pct(Math.max(...p.map((x) => x.finalAccuracy)))}] | ${mean(p.map((x) => x.lossAtPeak)).toFixed(3)} | **${mean(p.map((x) => x.finalLoss)).toFixed(3)}** |`;
   };
   const t = report.settings.trainSettings;
   const model = report.settings.checkpoint ? `the checkpoint ${report.settings.checkpoint}` : `the digits CNN (${s.numParams.toLocaleString('en-US')} parameters) trained by the command itself as \`mbquad bias\` trains it (${t ? `${t.optimizer.toUpperCase()}, ${t.epochs} epochs, weight decay ${t.weightDecay}` : 'weights given'})`;
-  const drop = (label: string, rowsOf: { peaks: Peak[] }[]) => {
+  const drop = (label: string, rowsOf: { peaks: CgPeak[] }[]) => {
     const peaks = rowsOf.flatMap((r) => r.peaks);
     return `${label}: from ${pct(mean(peaks.map((x) => x.accuracy)))} at the peak to ${pct(mean(peaks.map((x) => x.finalAccuracy)))} after ${K} iterations (mean over its ${peaks.length} runs)`;
   };

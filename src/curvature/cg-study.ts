@@ -71,8 +71,26 @@ export interface CgMethodSummary {
   runs: number;
   /** Bands over the repeats, per metric (test ones null without a test set). */
   bands: { trainLoss: Band; testLoss: Band | null; trainAccuracy: Band; testAccuracy: Band | null };
-  /** Per run, the iteration with the highest test accuracy (training accuracy without a test set), its value, and the final value at k = K. */
-  peak: { iteration: number; accuracy: number; finalAccuracy: number; lossAtPeak: number; finalLoss: number }[];
+  /** Per run, its peak (peakOf). */
+  peak: CgPeak[];
+}
+
+/** A run's peak: the iteration with the highest test accuracy (training accuracy without a test set; the first of ties), its accuracy and loss there and at k = K. */
+export interface CgPeak {
+  iteration: number;
+  accuracy: number;
+  finalAccuracy: number;
+  lossAtPeak: number;
+  finalLoss: number;
+}
+
+/** The peak of one trajectory's metrics (see CgPeak). */
+export function peakOf(metrics: CgMetrics): CgPeak {
+  const accuracy = metrics.testAccuracy ?? metrics.trainAccuracy;
+  const loss = metrics.testLoss ?? metrics.trainLoss;
+  let best = 0;
+  for (let k = 1; k < accuracy.length; k++) if (accuracy[k] > accuracy[best]) best = k; // the first of ties
+  return { iteration: best, accuracy: accuracy[best], finalAccuracy: accuracy[accuracy.length - 1], lossAtPeak: loss[best], finalLoss: loss[loss.length - 1] };
 }
 
 /** Results at one batch size |B|. */
@@ -189,13 +207,7 @@ function summarize(method: CgMethod, runs: CgTrajectory[]): CgMethodSummary {
       trainAccuracy: band(m.map((x) => x.trainAccuracy)),
       testAccuracy: hasTest ? band(m.map((x) => x.testAccuracy!)) : null,
     },
-    peak: m.map((x) => {
-      const accuracy = hasTest ? x.testAccuracy! : x.trainAccuracy;
-      const loss = hasTest ? x.testLoss! : x.trainLoss;
-      let best = 0;
-      for (let k = 1; k < accuracy.length; k++) if (accuracy[k] > accuracy[best]) best = k; // the first of ties
-      return { iteration: best, accuracy: accuracy[best], finalAccuracy: accuracy[accuracy.length - 1], lossAtPeak: loss[best], finalLoss: loss[loss.length - 1] };
-    }),
+    peak: m.map(peakOf),
   };
 }
 

@@ -1,6 +1,6 @@
 /** `mbquad cg`: the paper's CG experiment (Fig. 5 and Fig. 13) on a trained model and its data. */
 import { join } from 'node:path';
-import { cgStudy, type CgMethodSummary, type CgStudy } from '../curvature/cg-study.ts';
+import { cgStudy, peakOf, type CgMethodSummary, type CgStudy } from '../curvature/cg-study.ts';
 import { problem } from '../curvature/problem.ts';
 import { BACKEND_HELP, chooseBackend, describeBackend } from './backend-choice.ts';
 import { figure13, figure5 } from './cg-figures.ts';
@@ -41,12 +41,7 @@ export function cgTable(study: CgStudy): string {
   const rows = [
     ['method', 'runs', 'acc. θ0', 'peak acc. @ k', `acc. k=${study.iterations}`, 'loss θ0', 'loss at peak', `loss k=${study.iterations}`],
     ...study.sizes.flatMap((z) => z.summaries.map((s) => row(s.method === 'single' ? `single |B|=${z.batchSize}` : `debiased 2×${z.batchSize / 2}`, s))),
-    ...(study.fullBatch?.trajectories ?? []).map((t) => {
-      const acc = t.metrics.testAccuracy ?? t.metrics.trainAccuracy, loss = t.metrics.testLoss ?? t.metrics.trainLoss;
-      let best = 0;
-      for (let k = 1; k < acc.length; k++) if (acc[k] > acc[best]) best = k;
-      return row(t.method === 'full' ? 'full batch' : 'debiased full', { peak: [{ iteration: best, accuracy: acc[best], finalAccuracy: acc[acc.length - 1], lossAtPeak: loss[best], finalLoss: loss[loss.length - 1] }] });
-    }),
+    ...(study.fullBatch?.trajectories ?? []).map((t) => row(t.method === 'full' ? 'full batch' : 'debiased full', { peak: [peakOf(t.metrics)] })),
   ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   return [
