@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { BiasStudy, ErrorSummary } from '../src/curvature/bias.ts';
 import type { KfacBiasStudy } from '../src/curvature/kfac-bias.ts';
 import { peakOf, type CgPeak, type CgStudy } from '../src/curvature/cg-study.ts';
-import type { LaplaceRun, LaplaceStudy } from '../src/curvature/laplace-study.ts';
+import { bestPrecisionIndex, laplaceApproaches, type LaplaceRun, type LaplaceStudy } from '../src/curvature/laplace-study.ts';
 import type { TrainSettings } from '../src/nn/train.ts';
 
 export const BIAS_RESULTS = 'docs/bias/bias-study.json';
@@ -132,13 +132,10 @@ export interface LaplaceReport {
 
 /** The approaches of a Laplace study: single and debiased per batch size, then full batch. */
 export function laplaceGroups(s: LaplaceStudy): { label: string; runs: LaplaceRun[] }[] {
-  return [
-    ...s.batchSizes.flatMap((b) => [
-      { label: `single-batch, \\|B\\| = ${b}`, runs: s.runs.filter((r) => r.method === 'single' && r.batchSize === b) },
-      { label: `debiased, 2 × ${b / 2}`, runs: s.runs.filter((r) => r.method === 'debiased' && r.batchSize === b) },
-    ]),
-    { label: `full batch (${s.dataSize})`, runs: s.runs.filter((r) => r.method === 'full') },
-  ].filter((g) => g.runs.length > 0);
+  return laplaceApproaches(s).map((g) => ({
+    label: g.method === 'full' ? `full batch (${s.dataSize})` : g.method === 'single' ? `single-batch, \\|B\\| = ${g.batchSize}` : `debiased, 2 × ${g.batchSize! / 2}`,
+    runs: g.runs,
+  }));
 }
 
 /** The Laplace experiment: per approach the test metrics at its best δ and the test NLL across δ. */
@@ -147,7 +144,6 @@ export function laplaceSection(report: LaplaceReport): string {
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const groups = laplaceGroups(s);
   const nllAt = (runs: LaplaceRun[], di: number) => mean(runs.map((r) => r.byPrecision[di].sets.test.nll));
-  const best = (runs: LaplaceRun[]) => s.priorPrecisions.reduce((b, _, di) => (nllAt(runs, di) < nllAt(runs, b) ? di : b), 0);
   const shown = [0.01, 0.1, 1, 10, 100, 10000].map((d) => s.priorPrecisions.findIndex((x) => Math.abs(x - d) <= 1e-9 * d)).filter((i) => i >= 0);
   const v = s.vanilla;
   return [
@@ -157,7 +153,7 @@ export function laplaceSection(report: LaplaceReport): string {
     '| --- | --- | --- | --- | --- | --- | --- |',
     `| vanilla | – | ${(100 * v.sets.test.accuracy).toFixed(1)} % | ${v.sets.test.nll.toFixed(3)} | ${v.sets.test.ece.toFixed(3)} | ${mean(v.auroc).toFixed(3)} | – |`,
     ...groups.map((g) => {
-      const b = best(g.runs);
+      const b = bestPrecisionIndex(g.runs);
       const at = (f: (m: LaplaceRun['byPrecision'][number]) => number) => mean(g.runs.map((r) => f(r.byPrecision[b])));
       return `| ${g.label} | ${s.priorPrecisions[b].toPrecision(3)} | ${(100 * at((m) => m.sets.test.accuracy)).toFixed(1)} % | **${at((m) => m.sets.test.nll).toFixed(3)}** | ${at((m) => m.sets.test.ece).toFixed(3)} | ${at((m) => mean(m.auroc)).toFixed(3)} | ${mean(g.runs.map((r) => r.buildSeconds)).toFixed(3)} |`;
     }),

@@ -9,4 +9,4 @@ export { kfac, debiasKfac, debiasedKfac, kfacEigen, kfacOperator, type Kfac, typ
 export { kfacBiasStudy, type KfacBiasStudy, type KfacBiasOptions, type KfacBiasAtSize, type KfacBiasRun } from './kfac-bias.ts';
 export { cgStudy, peakOf, type CgPeak, type CgStudy, type CgStudyOptions, type CgStudyAtSize, type CgTrajectory, type CgMetrics, type CgMethod, type CgMethodSummary, type Band } from './cg-study.ts';
 export { laplace, type Laplace, type LaplaceOptions } from './laplace.ts';
-export { laplaceStudy, defaultPriorPrecisions, type LaplaceStudy, type LaplaceStudyOptions, type LaplaceRun, type PredictiveMetrics, type SetMetrics } from './laplace-study.ts';
+export { laplaceStudy, laplaceApproaches, bestPrecisionIndex, defaultPriorPrecisions, type LaplaceApproach, type LaplaceStudy, type LaplaceStudyOptions, type LaplaceRun, type PredictiveMetrics, type SetMetrics } from './laplace-study.ts';

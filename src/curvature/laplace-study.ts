@@ -86,6 +86,29 @@ export interface LaplaceStudy {
   runs: LaplaceRun[];
 }
 
+/** One approach of a study — single-batch or debiased at a batch size, or full batch — with its runs. */
+export interface LaplaceApproach {
+  method: LaplaceRun['method'];
+  batchSize: number | null;
+  runs: LaplaceRun[];
+}
+
+/** A study's approaches in a fixed order: single-batch and debiased per batch size, then full batch (those that ran). */
+export function laplaceApproaches(study: LaplaceStudy): LaplaceApproach[] {
+  const keys = [...study.batchSizes.flatMap((b) => [['single', b], ['debiased', b]] as const), ['full', null] as const];
+  return keys
+    .map(([method, batchSize]) => ({ method, batchSize, runs: study.runs.filter((r) => r.method === method && r.batchSize === batchSize) }))
+    .filter((g) => g.runs.length > 0);
+}
+
+/** The index of the prior precision with the lowest mean NLL of `runs` on `set` (default 'test'; the first of ties). */
+export function bestPrecisionIndex(runs: LaplaceRun[], set = 'test'): number {
+  const nll = (di: number) => runs.reduce((sum, r) => sum + r.byPrecision[di].sets[set].nll, 0) / runs.length;
+  let best = 0;
+  for (let di = 1; di < runs[0].byPrecision.length; di++) if (nll(di) < nll(best)) best = di;
+  return best;
+}
+
 const OP = 'laplaceStudy';
 
 /** The default grid: 13 log-spaced δ from 1e-2 to 1e4, plus N·λ (the training weight decay's). */

@@ -1,6 +1,6 @@
 /** `mbquad laplace`: the paper's Laplace experiment (Figs. 6, 14, 15) on a trained model and its data. */
 import { join } from 'node:path';
-import { laplaceStudy, type LaplaceStudy } from '../curvature/laplace-study.ts';
+import { bestPrecisionIndex, laplaceApproaches, laplaceStudy, type LaplaceStudy } from '../curvature/laplace-study.ts';
 import { problem } from '../curvature/problem.ts';
 import { corruptDataset } from '../nn/data/corruptions.ts';
 import { normalize } from '../nn/data/dataset.ts';
@@ -30,18 +30,15 @@ ${MODEL_HELP}
 /** The headline per approach at the δ with the best mean test NLL: test accuracy, NLL, ECE and mean AUROC. */
 export function laplaceTable(study: LaplaceStudy): string {
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const groups = [
-    ...study.batchSizes.flatMap((b) => [['single', b], ['debiased', b]] as const),
-    ['full', null] as const,
-  ].map(([method, batchSize]) => ({ label: method === 'full' ? 'full batch' : method === 'single' ? `single |B|=${batchSize}` : `debiased 2×${batchSize! / 2}`, runs: study.runs.filter((r) => r.method === method && r.batchSize === batchSize) }))
-    .filter((g) => g.runs.length > 0);
+  const groups = laplaceApproaches(study).map((g) => ({
+    label: g.method === 'full' ? 'full batch' : g.method === 'single' ? `single |B|=${g.batchSize}` : `debiased 2×${g.batchSize! / 2}`,
+    runs: g.runs,
+  }));
   const rows = [['approach', 'best δ', 'test acc.', 'test NLL', 'test ECE', 'AUROC (mean c1–c5)', 'build s']];
   const v = study.vanilla;
   rows.push(['vanilla', '–', (100 * v.sets.test.accuracy).toFixed(1), v.sets.test.nll.toFixed(3), v.sets.test.ece.toFixed(3), mean(v.auroc).toFixed(3), '–']);
   for (const g of groups) {
-    const nllAt = (di: number) => mean(g.runs.map((r) => r.byPrecision[di].sets.test.nll));
-    let best = 0;
-    for (let di = 1; di < study.priorPrecisions.length; di++) if (nllAt(di) < nllAt(best)) best = di;
+    const best = bestPrecisionIndex(g.runs);
     const at = (f: (m: LaplaceStudy['runs'][number]['byPrecision'][number]) => number) => mean(g.runs.map((r) => f(r.byPrecision[best])));
     rows.push([g.label, study.priorPrecisions[best].toPrecision(3), (100 * at((m) => m.sets.test.accuracy)).toFixed(1), at((m) => m.sets.test.nll).toFixed(3), at((m) => m.sets.test.ece).toFixed(3), at((m) => mean(m.auroc)).toFixed(3), mean(g.runs.map((r) => r.buildSeconds)).toFixed(2)]);
   }

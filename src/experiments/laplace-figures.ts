@@ -1,17 +1,16 @@
 /** The Laplace experiment's figures: Fig. 6 (test), Fig. 14 (train), Fig. 15 (corrupted, with AUROC), all against log10 δ. */
-import type { LaplaceStudy, PredictiveMetrics } from '../curvature/laplace-study.ts';
+import { laplaceApproaches, type LaplaceStudy, type PredictiveMetrics } from '../curvature/laplace-study.ts';
 import { scatterPanel, svgDocument, type Panel, type Series } from './svg.ts';
 
 const PALETTE = ['#d62728', '#1f77b4', '#9467bd', '#17becf', '#8c564b', '#e377c2'];
 
 /** The approaches as series groups: single and debiased per batch size, then full batch. */
 function approaches(study: LaplaceStudy) {
-  const groups = study.batchSizes.flatMap((b) => [
-    { label: `single, |B| = ${b}`, runs: study.runs.filter((r) => r.method === 'single' && r.batchSize === b) },
-    { label: `debiased, 2 × ${b / 2}`, runs: study.runs.filter((r) => r.method === 'debiased' && r.batchSize === b) },
-  ]);
-  const full = study.runs.filter((r) => r.method === 'full');
-  return [...groups, ...(full.length ? [{ label: 'full batch', runs: full }] : [])].map((g, i) => ({ ...g, color: i === groups.length ? '#ff7f0e' : PALETTE[i % PALETTE.length] }));
+  return laplaceApproaches(study).map((g, i) => ({
+    label: g.method === 'full' ? 'full batch' : g.method === 'single' ? `single, |B| = ${g.batchSize}` : `debiased, 2 × ${g.batchSize! / 2}`,
+    runs: g.runs,
+    color: g.method === 'full' ? '#ff7f0e' : PALETTE[i % PALETTE.length],
+  }));
 }
 
 /** One metric against log10 δ: per approach the mean over its runs (dots and line) with the min–max band; vanilla as a horizontal line. */
