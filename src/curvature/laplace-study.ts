@@ -136,8 +136,7 @@ function softmaxInto(z: ArrayLike<number>, out: Float64Array, offset: number, we
   for (let c = 0; c < z.length; c++) out[offset + c] += (weight * Math.exp(z[c] - max)) / sum;
 }
 
-function metricsOf(probs: Float64Array[], sets: Dataset[], C: number): PredictiveMetrics {
-  const names = ['train', 'test', ...sets.slice(2).map((_, s) => `c${s + 1}`)];
+function metricsOf(probs: Float64Array[], sets: Dataset[], names: string[], C: number): PredictiveMetrics {
   const out: PredictiveMetrics = { sets: {}, auroc: [] };
   sets.forEach((d, s) => {
     out.sets[names[s]] = { accuracy: accuracy(probs[s], d.targets), nll: nll(probs[s], d.targets), ece: ece(probs[s], d.targets, { bins: 15 }) };
@@ -164,6 +163,7 @@ export function laplaceStudy(p: Problem, data: { train: Dataset; test: Dataset; 
   const progress = options.onProgress ?? (() => {});
   const C = p.model.outputShape.reduce((a, b) => a * b, 1);
   const sets = [data.train, data.test, ...data.corrupted];
+  const setNames = ['train', 'test', ...data.corrupted.map((_, s) => `c${s + 1}`)];
 
   // The approximations, timed as they are built: K-FAC of the batch(es), debiasing, eigenbases.
   const builds: { method: LaplaceRun['method']; batchSize: number | null; repeat: number; make: () => Kfac }[] = [];
@@ -202,7 +202,7 @@ export function laplaceStudy(p: Problem, data: { train: Dataset; test: Dataset; 
   sets.forEach((d, s) => {
     const n = d.targets.length, per = d.inputs.length / n;
     for (let i = 0; i < n; i++) {
-      if (i % 64 === 0) progress(`evaluating ${['train', 'test'][s] ?? `c${s - 1}`}`, i, n);
+      if (i % 64 === 0) progress(`evaluating ${setNames[s]}`, i, n);
       const x = p.model.inputTensor(d.inputs.slice(i * per, (i + 1) * per));
       const [out, , pullback] = ad.linearize((ps: readonly Value[]) => p.model.forward(ps, x), params);
       const f = ad.concrete(out).data;
@@ -247,13 +247,13 @@ export function laplaceStudy(p: Problem, data: { train: Dataset; test: Dataset; 
       });
     }
   });
-  const vanilla = metricsOf(vanillaProbs, sets, C);
+  const vanilla = metricsOf(vanillaProbs, sets, setNames, C);
   const runs: LaplaceRun[] = approximations.map((a, ai) => ({
     method: a.method, batchSize: a.batchSize, repeat: a.repeat, buildSeconds: a.buildSeconds,
-    byPrecision: deltas.map((_, di) => metricsOf(probs[ai][di], sets, C)),
+    byPrecision: deltas.map((_, di) => metricsOf(probs[ai][di], sets, setNames, C)),
   }));
   return {
     dataSize: N, priorPrecisions: deltas, samples: S, seed, repeats: R, batchSizes: sizes,
-    setNames: ['train', 'test', ...data.corrupted.map((_, s) => `c${s + 1}`)], vanilla, runs,
+    setNames, vanilla, runs,
   };
 }
