@@ -5,22 +5,24 @@
  * exit status 0 on success, 2 for a usage error (unknown command or option, bad option value),
  * 1 for any other failure.
  */
-import { readFileSync } from 'node:fs';
 import { MbquadError } from '../tensor/index.ts';
 import { Options, UsageError, usage } from './options.ts';
 import { BIAS_HELP, biasCommand } from './bias-command.ts';
 import { CG_HELP, cgCommand } from './cg-command.ts';
 import { LAPLACE_HELP, laplaceCommand } from './laplace-command.ts';
+import { REPRODUCE_HELP, reproduceCommand } from './reproduce-command.ts';
+import { packageVersion } from './reproduce.ts';
 import { TRAIN_HELP, trainCommand } from './train-command.ts';
 
 const HELP = `mbquad COMMAND [options]
 
 commands:
-  train   train a model on a data set (mbquad train --help)
-  bias    the mini-batch bias study, Figs. 1, 2 and 4 (mbquad bias --help)
-  cg      single-batch vs debiased CG, Figs. 5 and 13 (mbquad cg --help)
-  laplace K-FAC Laplace approximations, Figs. 6, 14 and 15 (mbquad laplace --help)
-  demo    exact Hessian-vector product vs finite differences (mbquad demo --help)
+  reproduce  every study and one HTML report (npm start; mbquad reproduce --help)
+  train      train a model on a data set (mbquad train --help)
+  bias       the mini-batch bias study, Figs. 1, 2 and 4 (mbquad bias --help)
+  cg         single-batch vs debiased CG, Figs. 5 and 13 (mbquad cg --help)
+  laplace    K-FAC Laplace approximations, Figs. 6, 14 and 15 (mbquad laplace --help)
+  demo       exact Hessian-vector product vs finite differences (mbquad demo --help)
 
   mbquad --version     the version
   mbquad --help        this text
@@ -36,17 +38,13 @@ const DEMO_HELP = `mbquad demo
   (~15 s). Takes no options.
 `;
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
-
 const wantsHelp = (args: string[]) => args.includes('--help') || args.includes('-h');
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') return void console.log(HELP);
-  if (command === '--version' || command === '-v') return void console.log(version());
+  if (command === '--version' || command === '-v') return void console.log(packageVersion());
+  if (command === 'reproduce') return wantsHelp(rest) ? void console.log(REPRODUCE_HELP) : reproduceCommand(new Options(rest));
   if (command === 'train') return wantsHelp(rest) ? void console.log(TRAIN_HELP) : trainCommand(new Options(rest));
   if (command === 'bias') return wantsHelp(rest) ? void console.log(BIAS_HELP) : biasCommand(new Options(rest));
   if (command === 'cg') return wantsHelp(rest) ? void console.log(CG_HELP) : cgCommand(new Options(rest));
@@ -57,7 +55,7 @@ async function main(argv: string[]): Promise<void> {
     await import('./demo.ts');
     return;
   }
-  usage('usage', `unknown command '${command}'; the commands are train, bias, cg, laplace and demo (mbquad --help)`);
+  usage('usage', `unknown command '${command}'; the commands are reproduce, train, bias, cg, laplace and demo (mbquad --help)`);
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {

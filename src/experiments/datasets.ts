@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { channelStatistics, normalize, stratifiedSplit, type Dataset, type Normalization } from '../nn/data/dataset.ts';
+import { channelStatistics, normalize, partitionBatches, stratifiedSplit, subset, type Dataset, type Normalization } from '../nn/data/dataset.ts';
 import { parseDigitsCsv } from '../nn/data/digits.ts';
 import { parseCifar, type CifarVariant } from '../nn/data/cifar.ts';
 import { idxDataset, parseIdx } from '../nn/data/idx.ts';
@@ -93,4 +93,24 @@ export function loadDataSource(source: string): Split {
   if (kind === 'mnist' || kind === 'fashion-mnist') return loadMnistSplit(dir, kind);
   if (kind === 'cifar10' || kind === 'cifar100') return loadCifarSplit(dir, kind);
   return fail('loadDataSource', `unknown data source '${source}'; use digits, mnist:<dir>, fashion-mnist:<dir>, cifar10:<dir> or cifar100:<dir>`);
+}
+
+/**
+ * A seeded random subset of a split: `train` training and `test` test examples (the same test
+ * indices for the raw test images); the standardization stays the full training set's.
+ */
+export function subsetSplit(split: Split, train: number, test: number, seed: number): Split {
+  const pick = (d: Dataset, count: number, rng: Random) => {
+    const n = d.targets.length;
+    if (!Number.isInteger(count) || count < 1 || count > n) fail('subsetSplit', `${d.name}: cannot take ${count} of its ${n} examples`);
+    return partitionBatches(n, count, rng, 'drop')[0];
+  };
+  const rng = new Random(seed);
+  const trainIndices = pick(split.train, train, rng), testIndices = pick(split.test, test, rng);
+  return {
+    train: subset(split.train, trainIndices),
+    test: subset(split.test, testIndices),
+    ...(split.rawTest ? { rawTest: subset(split.rawTest, testIndices) } : {}),
+    ...(split.normalization ? { normalization: split.normalization } : {}),
+  };
 }

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { bestPrecisionIndex, laplaceApproaches, laplaceStudy, type LaplaceStudy } from '../curvature/laplace-study.ts';
 import { problem } from '../curvature/problem.ts';
 import { corruptDataset } from '../nn/data/corruptions.ts';
-import { normalize } from '../nn/data/dataset.ts';
-import { Random } from '../tensor/index.ts';
+import { normalize, type Dataset } from '../nn/data/dataset.ts';
+import { fail, Random } from '../tensor/index.ts';
+import type { Split } from './datasets.ts';
 import { atomicWrite, ensureDirectory } from './files.ts';
 import { figure14, figure15, figure6 } from './laplace-figures.ts';
 import { usage, type Options } from './options.ts';
@@ -46,6 +47,13 @@ export function laplaceTable(study: LaplaceStudy): string {
   return [...rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')), '(means over the runs at the δ with the lowest mean test NLL; accuracy in %)'].join('\n');
 }
 
+/** The corrupted test sets, severities 1–5, one Random(seed) in turn, standardized as the test set. */
+export function corruptedTestSets(data: Split, seed: number): Dataset[] {
+  if (!data.rawTest || !data.normalization) fail('laplace', 'the data source keeps no raw test images to corrupt');
+  const corruptionRng = new Random(seed);
+  return [1, 2, 3, 4, 5].map((s) => normalize(corruptDataset(data.rawTest!, s, corruptionRng).dataset, data.normalization!));
+}
+
 export function laplaceCommand(opts: Options): void {
   const batchSizes = opts.integerList('batch-sizes', [32, 128]);
   for (const b of batchSizes) if (b < 2 || b % 2 !== 0) usage('laplace', `--batch-sizes must be even integers ≥ 2 (the debiased LA uses two halves), given ${b}`);
@@ -69,9 +77,7 @@ export function laplaceCommand(opts: Options): void {
   const params = trainedParams(loaded, bar);
   const weightDecay = loaded.settings?.weightDecay ?? 0;
   const p = problem({ model, loss: 'cross_entropy', weightDecay, params });
-  // The corrupted test sets, severities 1–5, one Random(seed) in turn, standardized as the test set.
-  const corruptionRng = new Random(seed);
-  const corrupted = [1, 2, 3, 4, 5].map((s) => normalize(corruptDataset(data.rawTest!, s, corruptionRng).dataset, data.normalization!));
+  const corrupted = corruptedTestSets(data, seed);
   ensureDirectory(outDir, 'output folder');
   const started = performance.now();
   const study = laplaceStudy(p, { train: data.train, test: data.test, corrupted }, {

@@ -14,6 +14,8 @@ export interface Series {
   line?: boolean;
   /** A shaded range around the line: (x, low, high) per point, e.g. min–max over repeats. */
   band?: [number, number, number][];
+  /** Vertical ranges (x, low, high), e.g. a 5–95 % spread drawn through each point. */
+  ranges?: [number, number, number][];
 }
 
 export interface Panel {
@@ -74,7 +76,7 @@ function legend(x: number, y: number, entries: { name: string; mark: (cx: number
 export function scatterPanel(options: { title: string; xLabel: string; yLabel: string; series: Series[]; zeroLine?: boolean }): Panel {
   return {
     draw(x, y, w, h) {
-      const all = options.series.flatMap((s) => [...s.points, ...(s.band ?? []).flatMap(([bx, lo, hi]): [number, number][] => [[bx, lo], [bx, hi]])]);
+      const all = options.series.flatMap((s) => [...s.points, ...[...(s.band ?? []), ...(s.ranges ?? [])].flatMap(([bx, lo, hi]): [number, number][] => [[bx, lo], [bx, hi]])]);
       const xr = extent(all.map((p) => p[0])), yr = extent([...all.map((p) => p[1]), ...(options.zeroLine ? [0] : [])]);
       const px = (v: number) => x + ((v - xr[0]) / (xr[1] - xr[0])) * w;
       const py = (v: number) => y + h - ((v - yr[0]) / (yr[1] - yr[0])) * h;
@@ -85,6 +87,9 @@ export function scatterPanel(options: { title: string; xLabel: string; yLabel: s
         if (band.length > 1) {
           const outline = [...band.map(([bx, , hi]) => [bx, hi]), ...band.slice().reverse().map(([bx, lo]) => [bx, lo])];
           parts.push(`<polygon fill="${s.color}" fill-opacity="0.18" stroke="none" points="${outline.map(([bx, by]) => `${px(bx).toFixed(1)},${py(by).toFixed(1)}`).join(' ')}"/>`);
+        }
+        for (const [rx, lo, hi] of (s.ranges ?? []).filter((b) => b.every(Number.isFinite))) {
+          parts.push(`<line x1="${px(rx).toFixed(1)}" y1="${py(lo).toFixed(1)}" x2="${px(rx).toFixed(1)}" y2="${py(hi).toFixed(1)}" stroke="${s.color}" stroke-width="1.2"/>`);
         }
         const pts = s.points.filter((p) => Number.isFinite(p[0]) && Number.isFinite(p[1]));
         if (s.line && pts.length > 1) parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${pts.map((p) => `${px(p[0]).toFixed(1)},${py(p[1]).toFixed(1)}`).join(' ')}"/>`);

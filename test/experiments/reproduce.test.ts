@@ -1,0 +1,113 @@
+/**
+ * `mbquad reproduce --quick`, end to end: the command runs into a temporary folder, and its
+ * report.html is checked against its results.json — first as text, then in headless Chromium
+ * (Debian's `chromium`, driven by playwright-core; `.ci/run` installs it and sets
+ * MBQUAD_REQUIRE_BROWSER=1 so that CI cannot skip the browser half). In the browser: no console
+ * error, no network request, every figure results.json lists drawn with a non-zero size, and
+ * every number shown equal (to its 3 shown digits) to the results.json value at its path.
+ * A screenshot of the top of the page lands in the temporary folder (and in
+ * MBQUAD_REPORT_PNG, e.g. docs/report.png, when that is set).
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+const browserRequired = process.env.MBQUAD_REQUIRE_BROWSER === '1';
+
+/** The value at a dotted path ('claims.0.numbers.rho') of the results. */
+function at(results: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((v, key) => (v as Record<string, unknown>)?.[key], results);
+}
+
+/** A shown number agrees with its value to the 3 significant digits the report shows (integers exactly). */
+function expectShown(text: string, value: unknown, path: string): void {
+  expect(typeof value, path).toBe('number');
+  const v = value as number;
+  if (Number.isInteger(v) && Math.abs(v) < 1e6) return void expect(text, path).toBe(String(v));
+  const shown = Number(text);
+  expect(Number.isFinite(shown), `${path}: '${text}'`).toBe(true);
+  expect(Math.abs(shown - v), `${path}: '${text}' vs ${v}`).toBeLessThanOrEqual(5e-3 * Math.abs(v));
+}
+
+describe('mbquad reproduce --quick', () => {
+  const out = mkdtempSync(join(tmpdir(), 'mbquad-reproduce-'));
+  let results: any;
+  let html: string;
+  let stdout: string;
+
+  beforeAll(() => {
+    stdout = execFileSync(process.execPath, ['bin/mbquad.js', 'reproduce', '--quick', '--out', out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    html = readFileSync(join(out, 'report.html'), 'utf8');
+  }, 600_000);
+
+  it('writes results.json with every study, claim, figure and timing, and nothing half-written', () => {
+    expect(results.format).toBe('mbquad-reproduction-1');
+    expect(results.settings.mode).toBe('quick');
+    for (const key of ['bias', 'kfac', 'overTraining', 'family', 'cg', 'laplace']) expect(results[key], key).toBeTruthy();
+    expect(results.claims.map((c: { id: string }) => c.id)).toEqual(['eigen-curvature', 'cg-directions', 'overlap', 'cg-steps', 'kfac', 'over-training', 'parameters', 'cg', 'laplace']);
+    for (const c of results.claims) expect(['supports', 'contradicts', 'mixed', 'untestable']).toContain(c.verdict);
+    expect(results.timings.map((t: { part: string }) => t.part)).toEqual(['main model', 'bias study', 'K-FAC bias', 'bias over training', 'ConvNet family', 'CG experiment', 'Laplace experiment', 'report']);
+    expect(results.figures.length).toBeGreaterThanOrEqual(10);
+    expect(readdirSync(out).filter((n) => n.includes('.tmp-'))).toEqual([]);
+    expect(stdout).toMatch(/wrote .*report\.html and results\.json/);
+  });
+
+  it('the report as text: self-contained, every listed figure, every marked number from results.json', () => {
+    expect(html).not.toMatch(/<script|<link|@import|url\(|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+    for (const f of results.figures) expect(html, f.id).toMatch(new RegExp(`<figure id="${f.id}" data-figure="${f.id}"><svg `));
+    const marked = [...html.matchAll(/<span class="num" data-result="([^"]+)">([^<]*)<\/span>/g)];
+    expect(marked.length).toBeGreaterThan(40);
+    for (const [, path, text] of marked) expectShown(text, at(results, path), path);
+  });
+
+  it('a rerun reuses the trained models', () => {
+    const again = execFileSync(process.execPath, ['bin/mbquad.js', 'reproduce', '--quick', '--out', out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(again).toMatch(/wrote/);
+    const second = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(second.models.main.reused).toBe(true);
+    expect(second.models.family.every((m: { reused: boolean }) => m.reused)).toBe(true);
+    // Same models, same seeds: the same numbers.
+    expect(second.claims.map((c: { numbers: unknown }) => c.numbers)).toEqual(results.claims.map((c: { numbers: unknown }) => c.numbers));
+  }, 600_000);
+
+  it.skipIf(!CHROMIUM && !browserRequired)('the report in headless Chromium: no console error, no request, figures drawn, numbers as in results.json', async () => {
+    expect(CHROMIUM, 'Chromium is required (MBQUAD_REQUIRE_BROWSER=1): apt-get install chromium, or set CHROMIUM_PATH').toBeTruthy();
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      const errors: string[] = [], requests: string[] = [];
+      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      page.on('pageerror', (e) => errors.push(e.message));
+      results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')); // the rerun's
+      const url = pathToFileURL(join(out, 'report.html')).href;
+      page.on('request', (r) => r.url() !== url && requests.push(r.url()));
+      await page.goto(url, { waitUntil: 'load' });
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([]);
+      for (const f of results.figures) {
+        const box = await page.locator(`figure[data-figure="${f.id}"] > svg`).boundingBox();
+        expect(box && box.width > 0 && box.height > 0, f.id).toBe(true);
+      }
+      const shown = await page.$$eval('[data-result]', (els) => els.map((e) => [e.getAttribute('data-result')!, e.textContent!] as const));
+      expect(shown.length).toBeGreaterThan(40);
+      for (const [path, text] of shown) expectShown(text, at(results, path), path);
+      const verdicts = await page.$$eval('[data-verdict]', (els) => els.map((e) => [e.getAttribute('data-verdict')!, e.textContent!] as const));
+      expect(verdicts.length).toBe(results.claims.length);
+      for (const [path, text] of verdicts) expect(text).toBe(at(results, path));
+      const png = join(out, 'report.png');
+      await page.screenshot({ path: png });
+      if (process.env.MBQUAD_REPORT_PNG) copyFileSync(png, process.env.MBQUAD_REPORT_PNG);
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
+});
