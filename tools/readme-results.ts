@@ -13,10 +13,31 @@ import type { KfacBiasStudy } from '../src/curvature/kfac-bias.ts';
 import { peakOf, type CgPeak, type CgStudy } from '../src/curvature/cg-study.ts';
 import { bestPrecisionIndex, laplaceApproaches, type LaplaceRun, type LaplaceStudy } from '../src/curvature/laplace-study.ts';
 import type { TrainSettings } from '../src/nn/train.ts';
+import { fillNumbers, type Claim } from '../src/experiments/claims.ts';
+import { formatNumber } from '../src/experiments/report.ts';
+import type { Reproduction } from '../src/experiments/reproduce.ts';
 
 export const BIAS_RESULTS = 'docs/bias/bias-study.json';
 export const CG_RESULTS = 'docs/cg/cg-study.json';
 export const LAPLACE_RESULTS = 'docs/laplace/laplace-study.json';
+export const REPRODUCE_RESULTS = 'docs/reproduce/results.json';
+export const REPRODUCE_FASHION_RESULTS = 'docs/reproduce-fashion/results.json';
+
+/** What results.json of `mbquad reproduce` holds (the fields read here). */
+export type ReproduceReport = Reproduction & { claims: Claim[] };
+
+/** A reproduction's verdicts with their measured numbers, and its time per part. */
+export function reproduceSection(r: ReproduceReport, command: string): string {
+  const cell = (s: string) => s.replace(/\|/g, '\\|');
+  const minutes = (s: number) => `${(s / 60).toFixed(1)} min`;
+  return [
+    ...wrap(`\`${command}\` on ${r.data.name.split('/')[0]} (${r.data.trainExamples.toLocaleString('en-US')} training and ${r.data.testExamples.toLocaleString('en-US')} test images${r.settings.subset ? `, a seeded subset (seed ${r.settings.subset.seed})` : ''}) took ${minutes(r.totalSeconds)} here: ${r.timings.map((t) => `${t.part} ${t.seconds.toFixed(0)} s`).join(', ')}.`, ''),
+    '',
+    '| paper | verdict | measured |',
+    '| --- | --- | --- |',
+    ...r.claims.map((c) => `| ${cell(c.figures)} | **${c.verdict}** | ${cell(fillNumbers(c, (_, v) => formatNumber(v)))} |`),
+  ].join('\n');
+}
 
 /** What `mbquad bias` writes (the fields read here). */
 export interface BiasReport {
@@ -218,10 +239,14 @@ export function regenerateReadme(text: string): string {
   const la = JSON.parse(readFileSync(LAPLACE_RESULTS, 'utf8')) as LaplaceReport;
   let out = replaceRegion(replaceRegion(text, 'bias', biasSection(report)), 'kfac-bias', kfacSection(report));
   out = replaceRegion(replaceRegion(out, 'cg', cgSection(cg)), 'laplace', laplaceSection(la));
+  const reproduction = JSON.parse(readFileSync(REPRODUCE_RESULTS, 'utf8')) as ReproduceReport;
+  out = replaceRegion(out, 'reproduce', reproduceSection(reproduction, 'npm start'));
+  const fashion = JSON.parse(readFileSync(REPRODUCE_FASHION_RESULTS, 'utf8')) as ReproduceReport;
+  out = replaceRegion(out, 'reproduce-fashion', reproduceSection(fashion, 'npm start -- --data fashion-mnist:/usr/share/datasets/fashion-mnist'));
   return refreshExcerpts(out);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   writeFileSync('README.md', regenerateReadme(readFileSync('README.md', 'utf8')));
-  console.log(`README.md: results from ${BIAS_RESULTS}, ${CG_RESULTS} and ${LAPLACE_RESULTS}, code excerpts from examples/ rewritten`);
+  console.log(`README.md: results from ${BIAS_RESULTS}, ${CG_RESULTS}, ${LAPLACE_RESULTS}, ${REPRODUCE_RESULTS} and ${REPRODUCE_FASHION_RESULTS}, code excerpts from examples/ rewritten`);
 }

@@ -26,6 +26,11 @@ export interface Claim {
   rule: string;
 }
 
+/** A claim's `measured` sentence with each {name} replaced by render(name, value). */
+export function fillNumbers(c: Pick<Claim, 'measured' | 'numbers'>, render: (name: string, value: number) => string): string {
+  return c.measured.replace(/\{(\w+)\}/g, (_, name: string) => render(name, c.numbers[name]));
+}
+
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** 'supports' when every case holds, 'contradicts' when none does, else 'mixed'. */

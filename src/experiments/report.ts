@@ -8,7 +8,7 @@
  */
 import { figure1, figure2, figure20, figure4 } from './bias-figures.ts';
 import { figure13, figure5 } from './cg-figures.ts';
-import type { Claim, Verdict } from './claims.ts';
+import { fillNumbers, type Claim, type Verdict } from './claims.ts';
 import { figure21, figure22 } from './eigen-bias-figures.ts';
 import { figure14, figure15, figure6 } from './laplace-figures.ts';
 import type { Reproduction } from './reproduce.ts';
@@ -73,7 +73,7 @@ const VERDICT_TEXT: Record<Verdict, string> = {
 };
 
 function claimHtml(c: Claim, index: number): string {
-  const measured = esc(c.measured).replace(/\{(\w+)\}/g, (_, name: string) => shown(`claims.${index}.numbers.${name}`, c.numbers[name]));
+  const measured = fillNumbers({ measured: esc(c.measured), numbers: c.numbers }, (name, value) => shown(`claims.${index}.numbers.${name}`, value));
   return `<div class="claim" id="claim-${c.id}">
 <p class="paper"><b>Paper (${esc(c.figures)}).</b> ${esc(c.claim)}</p>
 <p><b>Measured.</b> ${measured}</p>

@@ -57,6 +57,46 @@ describe('mbquad reproduce --quick', () => {
     expect(stdout).toMatch(/wrote .*report\.html and results\.json/);
   });
 
+  it('the claims\' numbers and verdicts, recomputed from the studies in results.json', () => {
+    const claim = (id: string) => results.claims.find((c: { id: string }) => c.id === id);
+    const medianOf = (xs: number[]) => {
+      const s = xs.slice().sort((a, b) => a - b), h = s.length >> 1;
+      return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+    };
+    const verdict = (holds: boolean[]) => (holds.every(Boolean) ? 'supports' : holds.some(Boolean) ? 'mixed' : 'contradicts');
+    // Figs. 1, 2: B1's signed curvature errors along its eigenvectors, pooled over runs and directions.
+    const eigen = claim('eigen-curvature');
+    const holds = results.bias.studies.map((s: any) => {
+      const errors = s.runs.flatMap((r: any) => r.eigen.curvatures.map((c: any) => (c.b1 - c.full) / Math.abs(c.full)));
+      const others = s.runs.flatMap((r: any) => r.eigen.curvatures.flatMap((c: any) => c.others.map((o: number) => (o - c.full) / Math.abs(c.full))));
+      expect(eigen.numbers[`${s.kind}${s.batchSize}B1`]).toBeCloseTo(medianOf(errors), 12);
+      expect(eigen.numbers[`${s.kind}${s.batchSize}Others`]).toBeCloseTo(medianOf(others), 12);
+      return medianOf(errors) > 0 && medianOf(errors) > medianOf(others);
+    });
+    expect(eigen.verdict).toBe(verdict(holds));
+    // B.9: medians of the relative curvature errors at the first checkpoint after epoch 0 and the last.
+    const over = claim('over-training');
+    const shown = results.overTraining.checkpoints.filter((c: any) => c.epoch >= 1);
+    const curvatureMedian = (c: any) => medianOf(c.runs.flatMap((r: any) => r.curvatures.map((x: any) => Math.abs(x.b1 - x.full) / Math.abs(x.full))));
+    expect(over.numbers.curvatureFirst).toBeCloseTo(curvatureMedian(shown[0]), 12);
+    expect(over.numbers.curvatureGrowth).toBeCloseTo(curvatureMedian(shown[shown.length - 1]) / curvatureMedian(shown[0]), 9);
+    // B.10: Spearman's ρ as 1 − 6Σd²/(n(n²−1)) (no ties in P or in the errors here).
+    const models = results.family.models;
+    const rank = (xs: number[]) => xs.map((x) => xs.filter((y) => y < x).length + 1);
+    const rp = rank(models.map((m: any) => m.numParams)), re = rank(models.map((m: any) => m.medianCurvatureError));
+    const n = models.length;
+    expect(claim('parameters').numbers.rho).toBeCloseTo(1 - (6 * rp.reduce((s: number, r: number, i: number) => s + (r - re[i]) ** 2, 0)) / (n * (n * n - 1)), 12);
+    // Fig. 5: the test loss's rise from its minimum to the last iteration, mean over runs.
+    for (const z of results.cg.sizes) {
+      for (const method of ['single', 'debiased']) {
+        const rises = z.trajectories.filter((t: any) => t.method === method).map((t: any) => t.metrics.testLoss.at(-1) - Math.min(...t.metrics.testLoss));
+        expect(claim('cg').numbers[`${method}${z.batchSize}`]).toBeCloseTo(rises.reduce((a: number, b: number) => a + b, 0) / rises.length, 12);
+      }
+    }
+    // B.8: the K-FAC study's own medians.
+    for (const z of results.kfac.sizes) expect(claim('kfac').numbers[`ratio${z.batchSize}`]).toBe(z.medianRatio);
+  });
+
   it('the report as text: self-contained, every listed figure, every marked number from results.json', () => {
     expect(html).not.toMatch(/<script|<link|@import|url\(|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
     for (const f of results.figures) expect(html, f.id).toMatch(new RegExp(`<figure id="${f.id}" data-figure="${f.id}"><svg `));
