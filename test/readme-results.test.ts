@@ -5,14 +5,70 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BIAS_RESULTS, biasSection, CG_RESULTS, cgSection, LAPLACE_RESULTS, laplaceGroups, laplaceSection, readRegion, regenerateReadme, replaceRegion, type BiasReport, type CgReport, type LaplaceReport } from '../tools/readme-results.ts';
+import { BIAS_RESULTS, biasSection, REPRODUCE_FASHION_RESULTS, REPRODUCE_RESULTS, reproduceSection, type ReproduceReport, CG_RESULTS, cgSection, LAPLACE_RESULTS, laplaceGroups, laplaceSection, readRegion, regenerateReadme, replaceRegion, type BiasReport, type CgReport, type LaplaceReport } from '../tools/readme-results.ts';
 
 const readme = readFileSync('README.md', 'utf8');
 const report = JSON.parse(readFileSync(BIAS_RESULTS, 'utf8')) as BiasReport;
 const cgReport = JSON.parse(readFileSync(CG_RESULTS, 'utf8')) as CgReport;
 const laReport = JSON.parse(readFileSync(LAPLACE_RESULTS, 'utf8')) as LaplaceReport;
 
+const reproduction = JSON.parse(readFileSync(REPRODUCE_RESULTS, 'utf8')) as ReproduceReport;
+const fashion = JSON.parse(readFileSync(REPRODUCE_FASHION_RESULTS, 'utf8')) as ReproduceReport;
+
 describe('README results', () => {
+  it('the reproduce regions are what `npm run readme` makes of docs/reproduce*/results.json', () => {
+    expect(readRegion(readme, 'reproduce')).toBe(reproduceSection(reproduction, 'npm start'));
+    expect(readRegion(readme, 'reproduce-fashion')).toBe(reproduceSection(fashion, 'npm start -- --data fashion-mnist:/usr/share/datasets/fashion-mnist'));
+  });
+
+  it('the prose on the digits reproduction says what its results.json shows', () => {
+    const claim = (id: string) => reproduction.claims.find((c) => c.id === id)!;
+    // "the numbers of `mbquad bias` above to the last digit"
+    expect(reproduction.bias.studies.map((s) => s.summary)).toEqual(report.studies.map((s) => s.summary));
+    expect(reproduction.kfac.sizes.map((z) => z.medianRatio)).toEqual(report.kfac!.sizes.map((z) => z.medianRatio));
+    // "mixed because at |B| = 32 B1 underestimates … (its top one is still overestimated)"
+    expect(claim('eigen-curvature').verdict).toBe('mixed');
+    for (const s of reproduction.bias.studies.filter((x) => x.batchSize === 32)) {
+      expect(s.summary.eigenCurvature.b1.under).toBeGreaterThan(s.summary.eigenCurvature.b1.count / 2);
+      expect(s.summary.topCurvatureRatio!.median).toBeGreaterThan(1);
+    }
+    // "K-FAC's overestimate does not shrink with the batch size"
+    const ratios = reproduction.kfac.sizes.map((z) => z.medianRatio);
+    expect(ratios[ratios.length - 1]).toBeGreaterThanOrEqual(ratios[0]);
+    // "the curvature error grows far less than orders of magnitude, the relative slope error much more"
+    const over = claim('over-training').numbers;
+    expect(over.curvatureGrowth).toBeLessThan(10);
+    expect(over.slopeGrowth).toBeGreaterThan(10);
+    // "the trend … does show on digits (most of the family below 99.9 %)", "both applications behave as the paper says"
+    expect(claim('parameters').verdict).toBe('supports');
+    expect(claim('parameters').numbers.interpolating).toBeLessThan(claim('parameters').numbers.models / 2);
+    expect([claim('cg').verdict, claim('laplace').verdict]).toEqual(['supports', 'supports']);
+  });
+
+  it('the prose on the Fashion-MNIST reproduction says what its results.json shows', () => {
+    const claim = (id: string) => fashion.claims.find((c) => c.id === id)!;
+    // "supports the paper at every point … and so do both applications"
+    for (const id of ['eigen-curvature', 'cg-directions', 'overlap', 'cg-steps', 'cg', 'laplace']) expect(claim(id).verdict, id).toBe('supports');
+    // "no model of the family interpolates", "positive but far below 0.5", "mixed, where on digits supports"
+    const p = claim('parameters');
+    expect(p.numbers.interpolating).toBe(0);
+    expect(p.numbers.rho).toBeGreaterThan(0);
+    expect(p.numbers.rho).toBeLessThan(0.25);
+    expect([p.verdict, reproduction.claims.find((c) => c.id === 'parameters')!.verdict]).toEqual(['mixed', 'supports']);
+    // "the curvature error grows almost tenfold but the slope error grows more"
+    const over = claim('over-training').numbers;
+    expect(over.curvatureGrowth).toBeGreaterThan(8);
+    expect(over.curvatureGrowth).toBeLessThan(10);
+    expect(over.slopeGrowth).toBeGreaterThan(over.curvatureGrowth);
+    // "K-FAC's overestimate is large at |B| = 8 but does not fall steadily"
+    const ratios = fashion.kfac.sizes.map((z) => z.medianRatio);
+    expect(ratios[0]).toBeGreaterThan(5);
+    expect(ratios.some((r, i) => i > 0 && r > ratios[i - 1])).toBe(true);
+    // "The family's runs dominate the time"
+    const longest = fashion.timings.reduce((a, b) => (b.seconds > a.seconds ? b : a));
+    expect(longest.part).toBe('ConvNet family');
+  });
+
   it("the bias region is what `npm run readme` makes of docs/bias/bias-study.json", () => {
     expect(readRegion(readme, 'bias')).toBe(biasSection(report));
   });

@@ -79,6 +79,7 @@ export function percentile(xs: readonly number[], q: number): number {
   return s[lo] + (at - lo) * (s[hi] - s[lo]);
 }
 
+/** The mean and the 5th and 95th percentiles of a non-empty list. */
 export function spread(xs: readonly number[]): Spread {
   return { mean: xs.reduce((a, b) => a + b, 0) / xs.length, p5: percentile(xs, 5), p95: percentile(xs, 95) };
 }
@@ -86,7 +87,12 @@ export function spread(xs: readonly number[]): Spread {
 /** |x − x_full| / |x_full| (MATH.md §4, what B.8–B.10 plot). */
 const relativeError = (x: number, full: number) => Math.abs(x - full) / Math.abs(full);
 
-/** The top-eigenvector bias of B1's quadratic against the full data's; see the file header. */
+/**
+ * For each B1 (batches 0 … b1Count−1 of a seeded partition into batches of `batchSize`): the top-k
+ * eigenvectors of B1's GGN or Hessian (Lanczos, oriented by `orientSign`), and along each the
+ * slope uᵀg and curvature uᵀBu (Eq. 10) on B1 and on the full data, with the relative errors
+ * |x_B1 − x_full| / |x_full| and their mean and 5–95 % range per B1.
+ */
 export function eigenBias(p: Problem, data: Batch, options: EigenBiasOptions): EigenBias {
   const kind = options.kind ?? 'ggn', k = options.k ?? 8, seed = options.seed ?? 0, b1Count = options.b1Count ?? 3;
   const batches = partitionData(p, data, options.batchSize, seed);
@@ -116,10 +122,21 @@ export function eigenBias(p: Problem, data: Batch, options: EigenBiasOptions): E
   };
 }
 
+/** Options of biasOverTraining and biasOverModels: eigenBias's, and a progress callback. */
+export type EigenBiasStudyOptions = EigenBiasOptions & { onProgress?: (stage: string, done: number, total: number) => void };
+
+/** What biasOverTraining measured: eigenBias at each checkpoint, with its epoch. */
+export interface BiasOverTraining {
+  checkpoints: ({ epoch: number } & EigenBias)[];
+}
+
+/** What biasOverModels measured: eigenBias of each model, with its shape, size and training accuracy. */
+export interface BiasOverModels {
+  models: ({ label: string; depth: number; width: number; numParams: number; trainAccuracy: number } & EigenBias)[];
+}
+
 /** B.9 (Fig. 21): eigenBias at each training checkpoint (θ of that epoch, the same model and objective). */
-export function biasOverTraining(
-  p: Problem, checkpoints: readonly { epoch: number; params: Float64Array }[], data: Batch, options: EigenBiasOptions & { onProgress?: (stage: string, done: number, total: number) => void },
-): { checkpoints: ({ epoch: number } & EigenBias)[] } {
+export function biasOverTraining(p: Problem, checkpoints: readonly { epoch: number; params: Float64Array }[], data: Batch, options: EigenBiasStudyOptions): BiasOverTraining {
   if (checkpoints.length === 0) fail('biasOverTraining', 'needs at least one checkpoint');
   return {
     checkpoints: checkpoints.map((c, i) => {
@@ -139,9 +156,7 @@ export interface FamilyMember {
 }
 
 /** B.10 (Fig. 22): eigenBias of each trained model of a family, with its parameter count. */
-export function biasOverModels(
-  models: readonly FamilyMember[], data: Batch, options: EigenBiasOptions & { onProgress?: (stage: string, done: number, total: number) => void },
-): { models: ({ label: string; depth: number; width: number; numParams: number; trainAccuracy: number } & EigenBias)[] } {
+export function biasOverModels(models: readonly FamilyMember[], data: Batch, options: EigenBiasStudyOptions): BiasOverModels {
   if (models.length === 0) fail('biasOverModels', 'needs at least one model');
   return {
     models: models.map((m, i) => {

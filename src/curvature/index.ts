@@ -10,4 +10,4 @@ export { kfacBiasStudy, type KfacBiasStudy, type KfacBiasOptions, type KfacBiasA
 export { cgStudy, peakOf, type CgPeak, type CgStudy, type CgStudyOptions, type CgStudyAtSize, type CgTrajectory, type CgMetrics, type CgMethod, type CgMethodSummary, type Band } from './cg-study.ts';
 export { laplace, type Laplace, type LaplaceOptions } from './laplace.ts';
 export { laplaceStudy, laplaceApproaches, bestPrecisionIndex, defaultPriorPrecisions, type LaplaceApproach, type LaplaceStudy, type LaplaceStudyOptions, type LaplaceRun, type PredictiveMetrics, type SetMetrics } from './laplace-study.ts';
-export { eigenBias, biasOverTraining, biasOverModels, percentile, spread, type EigenBias, type EigenBiasOptions, type EigenBiasRun, type FamilyMember, type Spread } from './eigen-bias.ts';
+export { eigenBias, biasOverTraining, biasOverModels, percentile, spread, type EigenBias, type EigenBiasOptions, type EigenBiasStudyOptions, type BiasOverTraining, type BiasOverModels, type EigenBiasRun, type FamilyMember, type Spread } from './eigen-bias.ts';

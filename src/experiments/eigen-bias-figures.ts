@@ -3,7 +3,7 @@
  * its top eigenvectors against the full data, per B1 a dot at the mean and a line over the
  * 5–95 % range of the k directions, on log10 axes (the errors span orders of magnitude).
  */
-import type { EigenBias, EigenBiasRun, Spread } from '../curvature/eigen-bias.ts';
+import type { BiasOverModels, BiasOverTraining, EigenBiasRun, Spread } from '../curvature/eigen-bias.ts';
 import { scatterPanel, svgDocument, type Series } from './svg.ts';
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
@@ -20,7 +20,7 @@ function spreadSeries(name: string, color: string, points: { x: number; spread: 
 const nudge = (r: number, count: number, step: number) => (r - (count - 1) / 2) * step;
 
 /** Fig. 21: the errors at each training checkpoint (epochs ≥ 1 on a log axis), one colour per B1. */
-export function figure21(over: { checkpoints: ({ epoch: number } & EigenBias)[] }): string {
+export function figure21(over: BiasOverTraining): string {
   const shown = over.checkpoints.filter((c) => c.epoch >= 1);
   const b1Count = shown[0]?.runs.length ?? 0;
   const panel = (title: string, pick: (r: EigenBiasRun) => Spread) => scatterPanel({
@@ -36,7 +36,7 @@ export function figure21(over: { checkpoints: ({ epoch: number } & EigenBias)[] 
 }
 
 /** Fig. 22: the curvature error of each model of the family against its number of parameters, one colour per depth. */
-export function figure22(family: { models: ({ label: string; depth: number; numParams: number } & EigenBias)[] }): string {
+export function figure22(family: BiasOverModels): string {
   const depths = [...new Set(family.models.map((m) => m.depth))].sort((a, b) => a - b);
   const series = depths.map((d, i) => spreadSeries(`depth ${d}`, COLORS[i % COLORS.length], family.models.filter((m) => m.depth === d).flatMap((m) =>
     m.runs.map((run, r) => ({ x: Math.log10(m.numParams) + nudge(r, m.runs.length, 0.012), spread: run.curvatureSpread })))));

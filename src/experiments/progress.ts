@@ -1,7 +1,7 @@
 /**
  * A one-line progress bar on stderr (redrawn in a terminal; one line per finished step
  * otherwise). A run of several parts (mbquad reproduce) also shows an overall bar in front:
- * `part 3/9 [███░░░] · label [████░░░░] done/total text`.
+ * `3/9 [██░░░░░░] label [████░░░░] done/total text`.
  */
 export class ProgressBar {
   private readonly tty = Boolean(process.stderr.isTTY);
@@ -17,7 +17,7 @@ export class ProgressBar {
   private prefix(): string {
     if (!this.overall) return '';
     const { done, total } = this.overall;
-    return `part ${Math.min(done + 1, total)}/${total} ${this.drawn(done, total, 10)} · `;
+    return `${Math.min(done + 1, total)}/${total} ${this.drawn(done, total, 8)} `;
   }
 
   /** Sets the overall bar: `done` of `total` parts finished. */
@@ -28,7 +28,8 @@ export class ProgressBar {
   /** Redraws the bar: `label [████░░░░] done/total text` (terminal only). */
   update(label: string, done: number, total: number, text: string): void {
     if (!this.tty) return;
-    process.stderr.write(`\r${this.prefix()}${label} ${this.drawn(done, total, this.width)} ${String(done).padStart(String(total).length)}/${total} ${text}\x1b[K`);
+    const width = this.overall ? Math.min(this.width, 16) : this.width;
+    process.stderr.write(`\r${this.prefix()}${label} ${this.drawn(done, total, width)} ${String(done).padStart(String(total).length)}/${total} ${text}\x1b[K`);
   }
 
   /** Ends the current line with a summary (printed in and out of a terminal). */

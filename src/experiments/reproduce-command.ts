@@ -21,10 +21,10 @@ export const REPRODUCE_HELP = `mbquad reproduce [--quick] [--out DIR] [--data SO
 
   --quick          small grids and few repeats (≤ 2 minutes; a smoke test, not evidence)
   --out DIR        where the report, the results and the models go (default out)
-  --data SOURCE    digits (default, the shipped data; ≤ 15 minutes) or fashion-mnist:DIR (the
+  --data SOURCE    digits (default, the shipped data; about 12 minutes) or fashion-mnist:DIR (the
                    four IDX files, e.g. Debian's dataset-fashion-mnist in
                    /usr/share/datasets/fashion-mnist; a seeded subset of 3,000 training and
-                   1,000 test images, about half an hour)
+                   1,000 test images; about 40 minutes)
 `;
 
 export function reproduceCommand(opts: Options): void {
@@ -54,6 +54,7 @@ export function reproduceCommand(opts: Options): void {
   atomicWrite(join(outDir, 'report.html'), reportHtml(withReport, claimList, figures), 'report');
   bar.setOverall(parts, parts);
   bar.finish(`report: ${figures.length} figures, ${claimList.length} claims (${reportSeconds.toFixed(1)} s)`);
-  for (const c of claimList) console.log(`${c.verdict.padEnd(11)} ${c.figures}: ${c.claim}`);
-  console.log(`total ${withReport.totalSeconds.toFixed(0)} s; wrote ${join(outDir, 'report.html')} and results.json — open file://${resolve(outDir, 'report.html')} in a browser`);
+  for (const c of claimList) console.log(`${c.verdict.padEnd(11)} ${c.figures.padEnd(16)} ${c.id}`);
+  console.log(`total ${withReport.totalSeconds.toFixed(0)} s; wrote ${join(outDir, 'report.html')} and results.json`);
+  console.log(`open file://${resolve(outDir, 'report.html')} in a browser`);
 }

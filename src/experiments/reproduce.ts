@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { biasStudy, type BiasStudy } from '../curvature/bias.ts';
 import { cgStudy, type CgStudy } from '../curvature/cg-study.ts';
-import { biasOverModels, biasOverTraining, type EigenBias } from '../curvature/eigen-bias.ts';
+import { biasOverModels, biasOverTraining, type BiasOverModels, type BiasOverTraining } from '../curvature/eigen-bias.ts';
 import { kfacBiasStudy, type KfacBiasStudy } from '../curvature/kfac-bias.ts';
 import { laplaceStudy, type LaplaceStudy } from '../curvature/laplace-study.ts';
 import type { CurvatureKind } from '../curvature/operators.ts';
@@ -53,7 +53,7 @@ function familyTrainSettings(epochs: number): TrainSettings {
  * timing run took 16 min with k = 8 for the family, 14 δ and 50 samples). Quick: a subset of 800 training and 200 test
  * images, small grids and few repeats (≤ 2 minutes).
  * Fashion-MNIST (28×28, 60,000 images): a subset of 3,000 training and 1,000 test images, a
- * narrower CNN and fewer directions, to keep its run near half an hour on 2 cores.
+ * narrower CNN and fewer directions (its run took 37 minutes on 2 cores).
  */
 export function reproduceSettings(mode: 'default' | 'quick', data: 'digits' | 'fashion-mnist'): ReproduceSettings {
   const quick = mode === 'quick', fashion = data === 'fashion-mnist';
@@ -105,8 +105,8 @@ export interface Reproduction {
   models: { main: ModelSummary; family: ModelSummary[] };
   bias: { weightDecay: number; studies: BiasStudy[] };
   kfac: KfacBiasStudy;
-  overTraining: { checkpoints: ({ epoch: number } & EigenBias)[] };
-  family: { models: ({ label: string; depth: number; width: number; numParams: number; trainAccuracy: number } & EigenBias)[] };
+  overTraining: BiasOverTraining;
+  family: BiasOverModels;
   cg: CgStudy;
   laplace: LaplaceStudy;
   /** Seconds per part, in the order they ran. */

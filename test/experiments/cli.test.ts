@@ -164,7 +164,7 @@ describe('command-line conventions', () => {
     return { ...r, files: readdirSync(cwd) };
   };
   it('-h and --help on every command print its help and do nothing else; --version', () => {
-    for (const command of [[], ['train'], ['bias'], ['cg'], ['laplace'], ['demo']]) {
+    for (const command of [[], ['reproduce'], ['train'], ['bias'], ['cg'], ['laplace'], ['demo']]) {
       for (const flag of ['-h', '--help']) {
         const r = inEmptyFolder([...command, flag]);
         expect(r.status, `${command} ${flag}`).toBe(0);
@@ -177,7 +177,7 @@ describe('command-line conventions', () => {
   });
   it('exit status 2 for usage errors, 1 for failures, one line each', () => {
     const cases: [string[], number, RegExp][] = [
-      [['nosuch'], 2, /^mbquad: usage: unknown command 'nosuch'; the commands are train, bias, cg, laplace and demo/],
+      [['nosuch'], 2, /^mbquad: usage: unknown command 'nosuch'; the commands are reproduce, train, bias, cg, laplace and demo/],
       [['cg', '--batch-sizes', '7'], 2, /^mbquad: cg: --batch-sizes must be even integers ≥ 2 \(debiased CG uses two halves\), given 7$/],
       [['train', '--epoch', '3'], 2, /^mbquad: options: unknown option --epoch$/],
       [['train', '--epochs', '-1'], 2, /^mbquad: train: epochs must be an integer ≥ 0, given -1$/],
@@ -186,6 +186,9 @@ describe('command-line conventions', () => {
       [['bias', '--batch-sizes', '1000'], 2, /^mbquad: bias: --batch-sizes: 1000 leaves 1 batch of the 1438 training examples; the study needs at least 2$/],
       [['bias', '--backend', 'tpu'], 2, /--backend \(or MBQUAD_BACKEND\) takes cpu or gpu, given 'tpu'/],
       [['demo', '--fast'], 2, /^mbquad: options: unknown option --fast$/],
+      [['reproduce', '--data', 'cifar10:x'], 2, /^mbquad: reproduce: --data takes digits or fashion-mnist:DIR, given 'cifar10:x'$/],
+      [['reproduce', '--quick', '--fast'], 2, /^mbquad: options: unknown option --fast$/],
+      [['reproduce', '--data', 'fashion-mnist:nonexistent'], 1, /^mbquad: loadDataset: nonexistent: none of train-images-idx3-ubyte\[\.gz\]/],
       [['bias', '--checkpoint', 'nonexistent.json'], 1, /^mbquad: read: cannot read the checkpoint nonexistent.json: no such file or directory$/],
     ];
     for (const [args, status, message] of cases) {
