@@ -163,7 +163,7 @@ export function runReproduction(data: Split, source: string, settings: Reproduce
   const b = settings.bias;
   const studies = part('bias study', () => b.kinds.flatMap((kind) => b.batchSizes.map((batchSize) => biasStudy(p, trainBatch, {
     kind, batchSize, k: b.k, seed, repeats: b.repeats, onProgress: progress(`bias ${kind} |B|=${batchSize}`),
-  }))), (r) => `${r.length} studies (${b.kinds.join(', ')} × |B| = ${b.batchSizes.join(', ')})`);
+  }))), (r) => `${r.length} stud${r.length === 1 ? 'y' : 'ies'} (${b.kinds.join(', ')} × |B| = ${b.batchSizes.join(', ')})`);
 
   const kfac = part('K-FAC bias', () => kfacBiasStudy(p, trainBatch, { batchSizes: settings.kfac.batchSizes, k: settings.kfac.k, seed, onProgress: progress('K-FAC bias') }),
     (r) => `|B| = ${r.sizes.map((z) => z.batchSize).join(', ')}`);
