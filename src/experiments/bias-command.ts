@@ -13,7 +13,7 @@ import { toNpy } from '../nn/npy.ts';
 import { BACKEND_HELP, chooseBackend, describeBackend } from './backend-choice.ts';
 import { usage, type Options } from './options.ts';
 import { ProgressBar } from './progress.ts';
-import { loadStudyModel, MODEL_HELP, readModelChoice, trainedParams } from './study-model.ts';
+import { loadStudyModel, MODEL_HELP, readModelChoice, readWeightDecayOption, trainedParams } from './study-model.ts';
 
 export const BIAS_HELP = `mbquad bias [options]
 
@@ -99,8 +99,7 @@ export function biasCommand(opts: Options): void {
   const outDir = opts.string('out', join('runs', 'bias'));
   const choice = readModelChoice(opts, 'bias');
   const saveVectors = opts.flag('save-vectors');
-  const weightDecayOption = opts.has('weight-decay') ? opts.number('weight-decay', 0) : null;
-  if (weightDecayOption !== null && !(weightDecayOption >= 0)) usage('bias', `--weight-decay must be ≥ 0, given ${weightDecayOption}`);
+  const weightDecayOption = readWeightDecayOption(opts, 'bias');
   const backend = chooseBackend(opts, process.env);
   opts.checkAllUsed();
 

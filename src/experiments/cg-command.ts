@@ -7,7 +7,7 @@ import { figure13, figure5 } from './cg-figures.ts';
 import { atomicWrite, ensureDirectory } from './files.ts';
 import { usage, type Options } from './options.ts';
 import { ProgressBar } from './progress.ts';
-import { loadStudyModel, MODEL_HELP, readModelChoice, trainedParams } from './study-model.ts';
+import { loadStudyModel, MODEL_HELP, readModelChoice, readWeightDecayOption, trainedParams } from './study-model.ts';
 
 export const CG_HELP = `mbquad cg [options]
 
@@ -62,8 +62,7 @@ export function cgCommand(opts: Options): void {
   const seed = opts.integer('seed', 0);
   const outDir = opts.string('out', join('runs', 'cg'));
   const choice = readModelChoice(opts, 'cg');
-  const weightDecayOption = opts.has('weight-decay') ? opts.number('weight-decay', 0) : null;
-  if (weightDecayOption !== null && !(weightDecayOption >= 0)) usage('cg', `--weight-decay must be ≥ 0, given ${weightDecayOption}`);
+  const weightDecayOption = readWeightDecayOption(opts, 'cg');
   const backend = chooseBackend(opts, process.env);
   opts.checkAllUsed();
 

@@ -1,12 +1,14 @@
 /**
  * Loading data sets from files (Node only): the shipped digits, MNIST/Fashion-MNIST IDX files
- * and CIFAR-10/100 binary batches, plain or gzip-compressed (detected by the gzip magic bytes).
+ * and CIFAR-10/100 binary batches, plain or gzip-compressed (detected by the gzip magic bytes);
+ * and the sets the studies derive from a split (a seeded subset, the corrupted test sets).
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { channelStatistics, normalize, partitionBatches, stratifiedSplit, subset, type Dataset, type Normalization } from '../nn/data/dataset.ts';
+import { corruptDataset } from '../nn/data/corruptions.ts';
 import { parseDigitsCsv } from '../nn/data/digits.ts';
 import { parseCifar, type CifarVariant } from '../nn/data/cifar.ts';
 import { idxDataset, parseIdx } from '../nn/data/idx.ts';
@@ -113,4 +115,11 @@ export function subsetSplit(split: Split, train: number, test: number, seed: num
     ...(split.rawTest ? { rawTest: subset(split.rawTest, testIndices) } : {}),
     ...(split.normalization ? { normalization: split.normalization } : {}),
   };
+}
+
+/** The corrupted test sets, severities 1–5, one Random(seed) in turn, standardized as the test set. */
+export function corruptedTestSets(data: Split, seed: number): Dataset[] {
+  if (!data.rawTest || !data.normalization) fail('corruptedTestSets', 'the data source keeps no raw test images to corrupt');
+  const corruptionRng = new Random(seed);
+  return [1, 2, 3, 4, 5].map((s) => normalize(corruptDataset(data.rawTest!, s, corruptionRng).dataset, data.normalization!));
 }

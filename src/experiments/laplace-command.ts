@@ -2,10 +2,7 @@
 import { join } from 'node:path';
 import { bestPrecisionIndex, laplaceApproaches, laplaceStudy, type LaplaceStudy } from '../curvature/laplace-study.ts';
 import { problem } from '../curvature/problem.ts';
-import { corruptDataset } from '../nn/data/corruptions.ts';
-import { normalize, type Dataset } from '../nn/data/dataset.ts';
-import { fail, Random } from '../tensor/index.ts';
-import type { Split } from './datasets.ts';
+import { corruptedTestSets } from './datasets.ts';
 import { atomicWrite, ensureDirectory } from './files.ts';
 import { figure14, figure15, figure6 } from './laplace-figures.ts';
 import { usage, type Options } from './options.ts';
@@ -45,13 +42,6 @@ export function laplaceTable(study: LaplaceStudy): string {
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   return [...rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')), '(means over the runs at the δ with the lowest mean test NLL; accuracy in %)'].join('\n');
-}
-
-/** The corrupted test sets, severities 1–5, one Random(seed) in turn, standardized as the test set. */
-export function corruptedTestSets(data: Split, seed: number): Dataset[] {
-  if (!data.rawTest || !data.normalization) fail('laplace', 'the data source keeps no raw test images to corrupt');
-  const corruptionRng = new Random(seed);
-  return [1, 2, 3, 4, 5].map((s) => normalize(corruptDataset(data.rawTest!, s, corruptionRng).dataset, data.normalization!));
 }
 
 export function laplaceCommand(opts: Options): void {

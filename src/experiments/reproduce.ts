@@ -19,8 +19,7 @@ import { fromSpec } from '../nn/model.ts';
 import { convNet } from '../nn/presets.ts';
 import type { ModelSpec } from '../nn/spec.ts';
 import { logSpacedEpochs, paperStyleTrainSettings, type EpochMetrics, type TrainSettings } from '../nn/train.ts';
-import type { Split } from './datasets.ts';
-import { corruptedTestSets } from './laplace-command.ts';
+import { corruptedTestSets, type Split } from './datasets.ts';
 import { trainOrReuse } from './model-store.ts';
 import type { ProgressBar } from './progress.ts';
 
@@ -50,8 +49,8 @@ function familyTrainSettings(epochs: number): TrainSettings {
  * The settings of a run, chosen before any outcome was seen. Default on digits: the study
  * commands' own defaults where they have them (so `mbquad bias` gives the same numbers), fewer
  * repeats, directions, prior precisions and samples where the 15-minute budget needs it (a first
- * timing run took 16 min with k = 8 for the family, 14 δ and 50 samples). Quick: a subset of 800 training and 200 test
- * images, small grids and few repeats (≤ 2 minutes).
+ * timing run took 17 min with k = 8 for the family, 14 δ, 50 samples and θ0 in B.9). Quick: a
+ * subset of 800 training and 200 test images, small grids and few repeats (≤ 2 minutes).
  * Fashion-MNIST (28×28, 60,000 images): a subset of 3,000 training and 1,000 test images, a
  * narrower CNN and fewer directions (its run took 37 minutes on 2 cores).
  */

@@ -50,6 +50,13 @@ export function readModelChoice(opts: Options, command: string): ModelChoice {
   return { checkpointPath, specPath, weightsPath, dataOption, optimizer: optimizer as 'sgd' | 'adam', trained };
 }
 
+/** The --weight-decay option (λ of the objective, ≥ 0), or null when not given (then the training's λ applies). */
+export function readWeightDecayOption(opts: Options, command: string): number | null {
+  const weightDecay = opts.has('weight-decay') ? opts.number('weight-decay', 0) : null;
+  if (weightDecay !== null && !(weightDecay >= 0)) usage(command, `--weight-decay must be ≥ 0, given ${weightDecay}`);
+  return weightDecay;
+}
+
 /** The model, its data and (unless the default model is still to be trained) its parameters. */
 export interface StudyModel {
   spec: ModelSpec;
