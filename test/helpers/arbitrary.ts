@@ -42,3 +42,17 @@ export function distinct(shp: readonly number[], rng: Random, gap = 0.05): Tenso
   for (let i = 0; i < n; i++) data[i] = (perm[i] - n / 2) * gap * 2 + gap * 0.5 * rng.uniform();
   return new Tensor(shp, data);
 }
+
+/** A batched matmul: sizes, transposes, and B shared by every batch (broadcast) or not; k crosses the GEMM's 384 block. */
+export const matmulCase = fc.record({
+  batchA: fc.integer({ min: 1, max: 3 }), broadcastB: fc.boolean(),
+  m: fc.integer({ min: 1, max: 40 }), k: fc.integer({ min: 1, max: 420 }), n: fc.integer({ min: 1, max: 300 }),
+  transA: fc.boolean(), transB: fc.boolean(), s: seed,
+});
+
+/** A conv2d: batch, channels, image and kernel sizes, stride and padding. */
+export const convCase = fc.record({
+  n: fc.integer({ min: 1, max: 9 }), c: fc.integer({ min: 1, max: 5 }), o: fc.integer({ min: 1, max: 9 }),
+  h: fc.integer({ min: 3, max: 11 }), w: fc.integer({ min: 3, max: 11 }), k: fc.integer({ min: 1, max: 3 }),
+  stride: fc.integer({ min: 1, max: 2 }), pad: fc.integer({ min: 0, max: 1 }), s: seed,
+});

@@ -1,15 +1,17 @@
-/** The float64 CPU backend: the default and the reference every other backend is checked against. */
+/**
+ * The float64 CPU backend: the default and the reference every other backend is checked against.
+ * Its GEMM and convolutions run on the calling thread, or on the thread pool that Node code installs
+ * (mbquad/node's useThreads), with bit-identical results.
+ */
 import type { Backend } from '../backend.ts';
 import { sizeOf, type Shape } from '../shape.ts';
 import { Tensor } from '../tensor.ts';
-import { conv2dForward, conv2dInputGrad, conv2dWeightGrad } from './conv.ts';
 import { binary, unary } from './elementwise.ts';
-import { gemm } from './gemm.ts';
+import { conv2dCall, conv2dInputGradCall, conv2dWeightGradCall, matmulCall, runKernel } from './parallel.ts';
 import { concat, gather, scatterAdd, stridedRead, stridedWrite } from './movement.ts';
 import { avgPool2d, avgPool2dAdjoint, maxPool2dIndices } from './pool.ts';
 import { argmaxIndices, sumAxes } from './reduce.ts';
 import { broadcastStrides } from '../shape.ts';
-import { allocate } from '../memory.ts';
 
 const wrap = (shape: Shape, data: Float64Array): Tensor => new Tensor(shape, data, cpuBackend);
 
@@ -39,20 +41,12 @@ export const cpuBackend: Backend = {
   concat: (parts, axis, outShape) =>
     wrap(outShape, concat(parts.map((p) => p.data), parts.map((p) => p.shape[axis]), sizeOf(outShape.slice(0, axis)), sizeOf(outShape.slice(axis + 1)))),
 
-  matmul: (a, b, g) => {
-    const out = allocate(g.batch * g.m * g.n);
-    const ad = a.data, bd = b.data;
-    // op(A)(i,p) = A[i,p] or A[p,i]; likewise op(B): the GEMM reads through strides.
-    const [aRow, aCol] = g.transA ? [1, g.m] : [g.k, 1];
-    const [bRow, bCol] = g.transB ? [1, g.k] : [g.n, 1];
-    for (let t = 0; t < g.batch; t++) {
-      gemm(g.m, g.n, g.k, ad, g.aOffsets[t], aRow, aCol, bd, g.bOffsets[t], bRow, bCol, out, t * g.m * g.n, g.n, false);
-    }
-    return wrap(g.outShape, out);
-  },
-  conv2d: (x, w, g) => wrap([g.n, g.o, g.ho, g.wo], conv2dForward(x.data, w.data, g)),
-  conv2dInputGrad: (gy, w, g) => wrap([g.n, g.c, g.h, g.w], conv2dInputGrad(gy.data, w.data, g)),
-  conv2dWeightGrad: (x, gy, g) => wrap([g.o, g.c, g.kh, g.kw], conv2dWeightGrad(x.data, gy.data, g)),
+  // The GEMM and the convolutions go through runKernel: on a thread pool where one is installed
+  // (setKernelRunner), bit-identical to the calling thread's result either way (parallel.ts).
+  matmul: (a, b, g) => wrap(g.outShape, runKernel(matmulCall(a.data, b.data, g))),
+  conv2d: (x, w, g) => wrap([g.n, g.o, g.ho, g.wo], runKernel(conv2dCall(x.data, w.data, g))),
+  conv2dInputGrad: (gy, w, g) => wrap([g.n, g.c, g.h, g.w], runKernel(conv2dInputGradCall(gy.data, w.data, g))),
+  conv2dWeightGrad: (x, gy, g) => wrap([g.o, g.c, g.kh, g.kw], runKernel(conv2dWeightGradCall(x.data, gy.data, g))),
   maxPool2dIndices: (x, g) => maxPool2dIndices(x.data, g),
   maxPool2dSelect: (x, t, g) => wrap([g.n, g.c, g.ho, g.wo], gather(t.data, maxPool2dIndices(x.data, g))),
   maxPool2dSelectAdjoint: (x, gy, g) => wrap([g.n, g.c, g.h, g.w], scatterAdd(gy.data, maxPool2dIndices(x.data, g), g.n * g.c * g.h * g.w)),

@@ -16,8 +16,7 @@ import { allocate } from '../memory.ts';
 
 let colsBuffer = new Float64Array(0);
 
-function colsFor(g: ConvGeometry): Float64Array {
-  const size = g.c * g.kh * g.kw * g.ho * g.wo;
+function colsFor(size: number): Float64Array {
   if (colsBuffer.length < size) colsBuffer = new Float64Array(size);
   return colsBuffer;
 }
@@ -32,37 +31,36 @@ function validColumns(j: number, w: number, stride: number, pad: number, wo: num
   return [first, Math.max(first, end)];
 }
 
-/** Unfolds image n of x into cols [c·kh·kw, ho·wo]. */
-/** Image n of x as columns: cols [c·kh·kw, ho·wo], rows in PyTorch's unfold order (c, kh, kw), zero padding included. */
-export function im2col(x: Float64Array, n: number, g: ConvGeometry, cols: Float64Array): void {
-  const { c, h, w, kh, kw, strideH, strideW, padH, padW, ho, wo } = g;
+/**
+ * Image n of x as columns: cols [c·kh·kw, ho·wo], rows in PyTorch's unfold order (c, kh, kw), zero
+ * padding included. With a row range [rowStart, rowEnd) only those rows are unfolded, into
+ * cols [rowEnd − rowStart, ho·wo] (the weight gradient's column chunks, see conv2dWeightGradColumns).
+ */
+export function im2col(x: Float64Array, n: number, g: ConvGeometry, cols: Float64Array, rowStart = 0, rowEnd = g.c * g.kh * g.kw): void {
+  const { h, w, kh, kw, strideH, strideW, padH, padW, ho, wo } = g;
   const hw = ho * wo;
-  let row = 0;
-  for (let ci = 0; ci < c; ci++) {
-    const plane = (n * c + ci) * h * w;
-    for (let i = 0; i < kh; i++) {
-      for (let j = 0; j < kw; j++, row++) {
-        const [first, end] = validColumns(j, w, strideW, padW, wo);
-        const dst = row * hw;
-        for (let y = 0; y < ho; y++) {
-          const iy = y * strideH - padH + i;
-          const d = dst + y * wo;
-          if (iy < 0 || iy >= h) {
-            cols.fill(0, d, d + wo);
-            continue;
-          }
-          // Input index of output column xo: src + xo·strideW.
-          const src = plane + iy * w - padW + j;
-          for (let xo = 0; xo < first; xo++) cols[d + xo] = 0;
-          if (strideW === 1) cols.set(x.subarray(src + first, src + end), d + first);
-          else for (let xo = first; xo < end; xo++) cols[d + xo] = x[src + xo * strideW];
-          for (let xo = end; xo < wo; xo++) cols[d + xo] = 0;
-        }
+  for (let row = rowStart; row < rowEnd; row++) {
+    // row = (ci·kh + i)·kw + j
+    const j = row % kw, i = Math.floor(row / kw) % kh, ci = Math.floor(row / (kw * kh));
+    const plane = (n * g.c + ci) * h * w;
+    const [first, end] = validColumns(j, w, strideW, padW, wo);
+    const dst = (row - rowStart) * hw;
+    for (let y = 0; y < ho; y++) {
+      const iy = y * strideH - padH + i;
+      const d = dst + y * wo;
+      if (iy < 0 || iy >= h) {
+        cols.fill(0, d, d + wo);
+        continue;
       }
+      // Input index of output column xo: src + xo·strideW.
+      const src = plane + iy * w - padW + j;
+      for (let xo = 0; xo < first; xo++) cols[d + xo] = 0;
+      if (strideW === 1) cols.set(x.subarray(src + first, src + end), d + first);
+      else for (let xo = first; xo < end; xo++) cols[d + xo] = x[src + xo * strideW];
+      for (let xo = end; xo < wo; xo++) cols[d + xo] = 0;
     }
   }
 }
-
 /** Adds cols [c·kh·kw, ho·wo] back into image n of dx (the transpose of im2col). */
 function col2im(cols: Float64Array, n: number, g: ConvGeometry, dx: Float64Array): void {
   const { c, h, w, kh, kw, strideH, strideW, padH, padW, ho, wo } = g;
@@ -88,38 +86,59 @@ function col2im(cols: Float64Array, n: number, g: ConvGeometry, dx: Float64Array
 
 /** y [n, o, ho, wo] = conv2d(x [n, c, h, w], w [o, c, kh, kw]) (cross-correlation, as PyTorch). */
 export function conv2dForward(x: Float64Array, weight: Float64Array, g: ConvGeometry): Float64Array {
+  const y = allocate(g.n * g.o * g.ho * g.wo);
+  conv2dForwardImages(x, weight, g, y, 0, g.n);
+  return y;
+}
+
+/** Images [first, end) of conv2dForward, written into y (each image's output is its own). */
+export function conv2dForwardImages(x: Float64Array, weight: Float64Array, g: ConvGeometry, y: Float64Array, first: number, end: number): void {
   const K = g.c * g.kh * g.kw, hw = g.ho * g.wo;
-  const y = allocate(g.n * g.o * hw);
-  const cols = colsFor(g);
-  for (let n = 0; n < g.n; n++) {
+  const cols = colsFor(K * hw);
+  for (let n = first; n < end; n++) {
     im2col(x, n, g, cols);
     gemm(g.o, hw, K, weight, 0, K, 1, cols, 0, hw, 1, y, n * g.o * hw, hw, false);
   }
-  return y;
 }
 
 /** dx [n, c, h, w] = adjoint of x ↦ conv2d(x, w) applied to gy [n, o, ho, wo]. */
 export function conv2dInputGrad(gy: Float64Array, weight: Float64Array, g: ConvGeometry): Float64Array {
-  const K = g.c * g.kh * g.kw, hw = g.ho * g.wo;
   const dx = allocate(g.n * g.c * g.h * g.w);
-  const cols = colsFor(g);
-  for (let n = 0; n < g.n; n++) {
+  conv2dInputGradImages(gy, weight, g, dx, 0, g.n);
+  return dx;
+}
+
+/** Images [first, end) of conv2dInputGrad, added into dx (zero on entry; images do not overlap). */
+export function conv2dInputGradImages(gy: Float64Array, weight: Float64Array, g: ConvGeometry, dx: Float64Array, first: number, end: number): void {
+  const K = g.c * g.kh * g.kw, hw = g.ho * g.wo;
+  const cols = colsFor(K * hw);
+  for (let n = first; n < end; n++) {
     // cols = Wmᵀ · gy_n: Wmᵀ(r, oc) = weight[oc·K + r].
     gemm(K, hw, g.o, weight, 0, 1, K, gy, n * g.o * hw, hw, 1, cols, 0, hw, false);
     col2im(cols, n, g, dx);
   }
-  return dx;
 }
 
 /** dW [o, c, kh, kw] = adjoint of w ↦ conv2d(x, w) applied to gy [n, o, ho, wo]. */
 export function conv2dWeightGrad(x: Float64Array, gy: Float64Array, g: ConvGeometry): Float64Array {
-  const K = g.c * g.kh * g.kw, hw = g.ho * g.wo;
-  const dw = allocate(g.o * K);
-  const cols = colsFor(g);
-  for (let n = 0; n < g.n; n++) {
-    im2col(x, n, g, cols);
-    // dW += gy_n · cols_nᵀ: colsᵀ(t, r) = cols[r·hw + t].
-    gemm(g.o, K, hw, gy, n * g.o * hw, hw, 1, cols, 0, 1, hw, dw, 0, K, n > 0);
-  }
+  const dw = allocate(g.o * g.c * g.kh * g.kw);
+  conv2dWeightGradColumns(x, gy, g, dw, 0, g.c * g.kh * g.kw);
   return dw;
+}
+
+/**
+ * Columns [first, end) of dW read as [o, c·kh·kw]: dW[:, r] = Σ_n gy_n · cols_n[r, :]ᵀ, with the
+ * sum over images in order n = 0, 1, … and, within an image, over output pixels in the GEMM's
+ * fixed k-blocks. An entry's sum does not depend on which columns share its call, so any split
+ * of the columns gives bit-identical dW (the thread pool's chunks rely on this).
+ */
+export function conv2dWeightGradColumns(x: Float64Array, gy: Float64Array, g: ConvGeometry, dw: Float64Array, first: number, end: number): void {
+  const K = g.c * g.kh * g.kw, hw = g.ho * g.wo, width = end - first;
+  if (width <= 0) return;
+  const cols = colsFor(width * hw);
+  for (let n = 0; n < g.n; n++) {
+    im2col(x, n, g, cols, first, end);
+    // dW[:, first:end] (+)= gy_n · colsᵀ: colsᵀ(t, r) = cols[r·hw + t].
+    gemm(g.o, width, hw, gy, n * g.o * hw, hw, 1, cols, 0, 1, hw, dw, first, K, n > 0);
+  }
 }

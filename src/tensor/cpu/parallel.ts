@@ -1,0 +1,197 @@
+/**
+ * The float64 GEMM and convolutions as chunks that threads can share.
+ *
+ * A kernel call (a matmul or one of the three convolution kernels) is planned as a number of
+ * chunks. Every output element belongs to exactly one chunk, and a chunk computes its elements
+ * with the same sums, in the same order, as the single-threaded kernel:
+ *  - matmul: a chunk is a block of rows × a block of columns of one batch's product. The GEMM's
+ *    k-blocks depend on k alone, so an entry's sum is the same whatever block holds it.
+ *  - conv2d and its input gradient: a chunk is a range of images (images are independent).
+ *  - the weight gradient: a chunk is a range of dW's columns (c, kh, kw), each summed over all
+ *    images in order (conv2dWeightGradColumns), never a range of images, whose partial sums
+ *    would have to be added in an order that depends on the split.
+ * So results are bit-identical for any number of threads and any chunk order, which lets a pool
+ * hand chunks out first come, first served.
+ *
+ * A call is plain data (numbers and Float64Arrays), so a pool can copy it into shared memory and
+ * a worker can run its chunks with `runChunk`. This module has no threads and no Node API: the
+ * Node thread pool (src/experiments/thread-pool.ts) is installed with `setKernelRunner`; without
+ * one, every call runs on the calling thread, as in a browser.
+ */
+import type { ConvGeometry, MatmulGeometry } from '../geometry.ts';
+import { fail } from '../errors.ts';
+import { allocate } from '../memory.ts';
+import { conv2dForwardImages, conv2dInputGradImages, conv2dWeightGradColumns } from './conv.ts';
+import { gemm } from './gemm.ts';
+
+/** The kernels a call can run; the numbers travel to worker threads. */
+export const KERNEL = { matmul: 0, conv2d: 1, conv2dInputGrad: 2, conv2dWeightGrad: 3 } as const;
+
+/**
+ * One kernel call: `params` (integers: sizes and the chunking), the input arrays, the output's
+ * length, the number of chunks and the floating-point operations of the whole call (a
+ * multiply-add counts 2), by which a runner decides whether threads are worth waking.
+ */
+export interface KernelCall {
+  /** What the call computes, for error messages (e.g. 'matmul'). */
+  op: string;
+  /** A KERNEL value (a runner may define kinds of its own above them, e.g. for its tests). */
+  kind: number;
+  params: Float64Array;
+  inputs: Float64Array[];
+  outputLength: number;
+  chunks: number;
+  flops: number;
+}
+
+/** Runs kernel calls, e.g. on a pool of threads. Must return what runCall returns, bit for bit. */
+export interface KernelRunner {
+  /** Threads taking chunks, the calling one included. */
+  readonly threads: number;
+  /** The output of `call` (a fresh array), or null to have it run on the calling thread. */
+  run(call: KernelCall): Float64Array | null;
+}
+
+let runner: KernelRunner | null = null;
+
+/** Installs (or, with null, removes) the runner the CPU backend hands its GEMM and convolutions to. */
+export function setKernelRunner(next: KernelRunner | null): void {
+  runner = next;
+}
+
+/** The installed runner, or null (every call on the calling thread). */
+export function kernelRunner(): KernelRunner | null {
+  return runner;
+}
+
+/** Threads a call is planned for: the installed runner's, else 1. */
+const plannedThreads = (): number => runner?.threads ?? 1;
+
+/** The output of a call: through the installed runner, else every chunk in order on this thread. */
+export function runKernel(call: KernelCall): Float64Array {
+  return runner?.run(call) ?? runCall(call);
+}
+
+/** Runs every chunk of a call, in order, on the calling thread. */
+export function runCall(call: KernelCall): Float64Array {
+  const out = allocate(call.outputLength);
+  const operands = [call.params, ...call.inputs, out];
+  for (let chunk = 0; chunk < call.chunks; chunk++) runChunk(call.kind, operands, chunk);
+  return out;
+}
+
+/**
+ * Chunks per thread aimed at: enough that a thread which starts late or is paused by the
+ * operating system leaves its share to the others, few enough that each chunk stays long
+ * compared with taking it (one atomic add).
+ */
+const CHUNKS_PER_THREAD = 4;
+
+const roundUp = (x: number, multiple: number): number => Math.ceil(x / multiple) * multiple;
+
+/**
+ * Batched matmul out[t] = op(A_t)·op(B_t) (MatmulGeometry). Below CHUNKS_PER_THREAD·threads
+ * batches, each product is cut into column blocks (multiples of the GEMM's 128-column block where
+ * there are enough columns, so no B panel is packed twice), or into row blocks of 4 when it has
+ * fewer than 32 columns.
+ */
+export function matmulCall(a: Float64Array, b: Float64Array, g: MatmulGeometry, threads = plannedThreads()): KernelCall {
+  const pieces = threads === 1 ? 1 : Math.ceil((CHUNKS_PER_THREAD * threads) / g.batch);
+  let rowBlock = g.m, colBlock = g.n;
+  if (pieces > 1) {
+    if (g.n >= 32) {
+      const width = Math.ceil(g.n / pieces);
+      colBlock = roundUp(width, width >= 128 ? 128 : 4);
+    } else {
+      rowBlock = roundUp(Math.ceil(g.m / pieces), 4);
+    }
+  }
+  const rowBlocks = Math.max(1, Math.ceil(g.m / rowBlock)), colBlocks = Math.max(1, Math.ceil(g.n / colBlock));
+  const params = Float64Array.of(g.batch, g.m, g.n, g.k, g.transA ? 1 : 0, g.transB ? 1 : 0, rowBlock, colBlock, ...g.aOffsets, ...g.bOffsets);
+  return {
+    op: 'matmul', kind: KERNEL.matmul, params, inputs: [a, b], outputLength: g.batch * g.m * g.n,
+    chunks: g.batch * rowBlocks * colBlocks, flops: 2 * g.batch * g.m * g.n * g.k,
+  };
+}
+
+const convParams = (g: ConvGeometry, block: number): Float64Array =>
+  Float64Array.of(g.n, g.c, g.h, g.w, g.o, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, g.ho, g.wo, block);
+
+const convFlops = (g: ConvGeometry): number => 2 * g.n * g.o * g.c * g.kh * g.kw * g.ho * g.wo;
+
+/** Images per chunk for the image-parallel kernels. */
+const imagesPerChunk = (g: ConvGeometry, threads: number): number =>
+  threads === 1 ? Math.max(1, g.n) : Math.max(1, Math.ceil(g.n / (CHUNKS_PER_THREAD * threads)));
+
+/** conv2d (forward), a chunk per range of images. */
+export function conv2dCall(x: Float64Array, weight: Float64Array, g: ConvGeometry, threads = plannedThreads()): KernelCall {
+  const block = imagesPerChunk(g, threads);
+  return {
+    op: 'conv2d', kind: KERNEL.conv2d, params: convParams(g, block), inputs: [x, weight],
+    outputLength: g.n * g.o * g.ho * g.wo, chunks: Math.ceil(g.n / block), flops: convFlops(g),
+  };
+}
+
+/** conv2d's input gradient, a chunk per range of images. */
+export function conv2dInputGradCall(gy: Float64Array, weight: Float64Array, g: ConvGeometry, threads = plannedThreads()): KernelCall {
+  const block = imagesPerChunk(g, threads);
+  return {
+    op: 'conv2dInputGrad', kind: KERNEL.conv2dInputGrad, params: convParams(g, block), inputs: [gy, weight],
+    outputLength: g.n * g.c * g.h * g.w, chunks: Math.ceil(g.n / block), flops: convFlops(g),
+  };
+}
+
+/** conv2d's weight gradient, a chunk per range of dW columns (multiples of the GEMM's 4-column panels). */
+export function conv2dWeightGradCall(x: Float64Array, gy: Float64Array, g: ConvGeometry, threads = plannedThreads()): KernelCall {
+  const K = g.c * g.kh * g.kw;
+  const block = threads === 1 ? Math.max(1, K) : Math.max(4, roundUp(Math.ceil(K / (CHUNKS_PER_THREAD * threads)), 4));
+  return {
+    op: 'conv2dWeightGrad', kind: KERNEL.conv2dWeightGrad, params: convParams(g, block), inputs: [x, gy],
+    outputLength: g.o * K, chunks: Math.ceil(K / block), flops: convFlops(g),
+  };
+}
+
+function convGeometry(p: Float64Array): ConvGeometry {
+  return { n: p[0], c: p[1], h: p[2], w: p[3], o: p[4], kh: p[5], kw: p[6], strideH: p[7], strideW: p[8], padH: p[9], padW: p[10], ho: p[11], wo: p[12] };
+}
+
+/**
+ * Runs chunk `chunk` of a call whose operands are [params, ...inputs, output] (the output
+ * zero on entry, as `allocate` gives it). The same function runs on every thread.
+ */
+export function runChunk(kind: number, operands: readonly Float64Array[], chunk: number): void {
+  const p = operands[0];
+  const out = operands[operands.length - 1];
+  switch (kind) {
+    case KERNEL.matmul: {
+      const [batch, m, n, k, transA, transB, rowBlock, colBlock] = p;
+      const rowBlocks = Math.max(1, Math.ceil(m / rowBlock)), colBlocks = Math.max(1, Math.ceil(n / colBlock));
+      const t = Math.floor(chunk / (rowBlocks * colBlocks));
+      const within = chunk % (rowBlocks * colBlocks);
+      const r0 = Math.floor(within / colBlocks) * rowBlock, c0 = (within % colBlocks) * colBlock;
+      const rows = Math.min(rowBlock, m - r0), cols = Math.min(colBlock, n - c0);
+      // op(A)(i,p) = A[i,p] or A[p,i]; likewise op(B): the GEMM reads through strides.
+      const aRow = transA ? 1 : k, aCol = transA ? m : 1;
+      const bRow = transB ? 1 : n, bCol = transB ? k : 1;
+      const aOff = p[8 + t], bOff = p[8 + batch + t];
+      gemm(rows, cols, k, operands[1], aOff + r0 * aRow, aRow, aCol, operands[2], bOff + c0 * bCol, bRow, bCol, out, t * m * n + r0 * n + c0, n, false);
+      return;
+    }
+    case KERNEL.conv2d:
+    case KERNEL.conv2dInputGrad: {
+      const g = convGeometry(p), block = p[13];
+      const first = chunk * block, end = Math.min(g.n, first + block);
+      if (kind === KERNEL.conv2d) conv2dForwardImages(operands[1], operands[2], g, out, first, end);
+      else conv2dInputGradImages(operands[1], operands[2], g, out, first, end);
+      return;
+    }
+    case KERNEL.conv2dWeightGrad: {
+      const g = convGeometry(p), block = p[13], K = g.c * g.kh * g.kw;
+      const first = chunk * block;
+      conv2dWeightGradColumns(operands[1], operands[2], g, out, first, Math.min(K, first + block));
+      return;
+    }
+    default:
+      fail('runChunk', `a kernel kind 0–${KERNEL.conv2dWeightGrad}, given ${kind}`);
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The chunked kernels (src/tensor/cpu/parallel.ts) without threads: a call planned for any
+ * thread count, its chunks run in any order, gives the single-threaded result bit for bit.
+ * This is the property the thread pool relies on (test/experiments/thread-pool.test.ts runs the
+ * same calls on real threads).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { convGeometry, matmulGeometry, Random, randn } from '../../src/tensor/index.ts';
+import { conv2dCall, conv2dInputGradCall, conv2dWeightGradCall, matmulCall, runCall, runChunk, type KernelCall } from '../../src/tensor/cpu/parallel.ts';
+import { conv2dForward, conv2dInputGrad, conv2dWeightGrad } from '../../src/tensor/cpu/conv.ts';
+import { gemm } from '../../src/tensor/cpu/gemm.ts';
+import { convCase, matmulCase } from '../helpers/arbitrary.ts';
+
+/** Runs a call's chunks in the order `order` (a permutation of 0 … chunks − 1) into a fresh output. */
+function runInOrder(call: KernelCall, order: readonly number[]): Float64Array {
+  const out = new Float64Array(call.outputLength);
+  for (const chunk of order) runChunk(call.kind, [call.params, ...call.inputs, out], chunk);
+  return out;
+}
+
+const sameBits = (a: Float64Array, b: Float64Array): boolean => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
+
+/** A permutation of 0 … n − 1 from a seeded generator. */
+const shuffled = (n: number, s: number): number[] => Array.from(new Random(s).permutation(n));
+
+describe('chunked kernels', () => {
+  it('matmul: any thread count and chunk order give the unchunked GEMM bit for bit (transposes, broadcast batches, k beyond one 384 block)', () => {
+    fc.assert(fc.property(matmulCase, fc.integer({ min: 1, max: 8 }), ({ batchA, broadcastB, m, k, n, transA, transB, s }, threads) => {
+      const rng = new Random(s);
+      const aShape = transA ? [batchA, k, m] : [batchA, m, k];
+      const bShape = broadcastB ? (transB ? [n, k] : [k, n]) : transB ? [batchA, n, k] : [batchA, k, n];
+      const a = randn(aShape, rng).data, b = randn(bShape, rng).data;
+      const g = matmulGeometry(aShape, bShape, { transA, transB });
+      // The reference: one GEMM per batch over the whole product, as before chunking.
+      const want = new Float64Array(g.batch * m * n);
+      const [aRow, aCol] = transA ? [1, m] : [k, 1], [bRow, bCol] = transB ? [1, k] : [n, 1];
+      for (let t = 0; t < g.batch; t++) gemm(m, n, k, a, g.aOffsets[t], aRow, aCol, b, g.bOffsets[t], bRow, bCol, want, t * m * n, n, false);
+      const call = matmulCall(a, b, g, threads);
+      expect(sameBits(runInOrder(call, shuffled(call.chunks, s)), want)).toBe(true);
+      expect(sameBits(runCall(matmulCall(a, b, g, 1)), want)).toBe(true);
+    }), { numRuns: 60 });
+  });
+
+  it('conv2d and both adjoints: any thread count and chunk order give the whole-batch kernels bit for bit', () => {
+    fc.assert(fc.property(convCase, fc.integer({ min: 1, max: 8 }), ({ n, c, o, h, w, k, stride, pad, s }, threads) => {
+      const rng = new Random(s);
+      const g = convGeometry([n, c, h, w], [o, c, k, k], { stride, padding: pad });
+      const x = randn([n, c, h, w], rng).data, weight = randn([o, c, k, k], rng).data, gy = randn([n, o, g.ho, g.wo], rng).data;
+      const cases: [KernelCall, Float64Array][] = [
+        [conv2dCall(x, weight, g, threads), conv2dForward(x, weight, g)],
+        [conv2dInputGradCall(gy, weight, g, threads), conv2dInputGrad(gy, weight, g)],
+        [conv2dWeightGradCall(x, gy, g, threads), conv2dWeightGrad(x, gy, g)],
+      ];
+      for (const [call, want] of cases) {
+        if (threads > 1 && call.kind !== 0) expect(call.chunks).toBeGreaterThanOrEqual(Math.min(2, call.kind === 3 ? Math.ceil((c * k * k) / 4) : n));
+        expect(sameBits(runInOrder(call, shuffled(call.chunks, s)), want), call.op).toBe(true);
+      }
+    }), { numRuns: 60 });
+  });
+
+  it('plans every output element into exactly one chunk (matmul blocks tile each product)', () => {
+    fc.assert(fc.property(matmulCase, fc.integer({ min: 2, max: 8 }), ({ batchA, m, k, n, s }, threads) => {
+      const g = matmulGeometry([batchA, m, k], [k, n]);
+      const call = matmulCall(new Float64Array(batchA * m * k), new Float64Array(k * n), g, threads);
+      // Count writes per element: a GEMM with A = 1, B = 1 on k = 1 writes 1 wherever a chunk covers.
+      const ones = matmulCall(new Float64Array(batchA * m).fill(1), new Float64Array(n).fill(1), matmulGeometry([batchA, m, 1], [1, n]), threads);
+      const covered = new Float64Array(ones.outputLength);
+      for (const chunk of shuffled(ones.chunks, s)) {
+        const part = new Float64Array(ones.outputLength);
+        runChunk(ones.kind, [ones.params, ...ones.inputs, part], chunk);
+        part.forEach((v, i) => { covered[i] += v; });
+      }
+      expect(covered.every((v) => v === 1)).toBe(true);
+      expect(call.chunks).toBe(ones.chunks);
+    }), { numRuns: 40 });
+  });
+});
