@@ -261,7 +261,7 @@ export class ThreadPool implements KernelRunner {
       offset += x.length;
     });
     const output = arena.subarray(offset, offset + call.outputLength);
-    output.fill(0);
+    if (call.accumulates) output.fill(0);
     views.push(output);
     control[SLOT.table + 2 * operands.length] = offset;
     control[SLOT.table + 2 * operands.length + 1] = call.outputLength;
@@ -293,6 +293,7 @@ export class ThreadPool implements KernelRunner {
     if (ownError !== null) throw ownError;
     const message = this.failure(control);
     if (message !== null) throw new MbquadError(call.op, `a worker thread failed: ${message}`);
+    if (call.finish) return call.finish(output);
     const out = allocate(call.outputLength);
     out.set(output);
     return out;

@@ -31,36 +31,36 @@ function validColumns(j: number, w: number, stride: number, pad: number, wo: num
   return [first, Math.max(first, end)];
 }
 
-/**
- * Image n of x as columns: cols [c·kh·kw, ho·wo], rows in PyTorch's unfold order (c, kh, kw), zero
- * padding included. With a row range [rowStart, rowEnd) only those rows are unfolded, into
- * cols [rowEnd − rowStart, ho·wo] (the weight gradient's column chunks, see conv2dWeightGradColumns).
- */
-export function im2col(x: Float64Array, n: number, g: ConvGeometry, cols: Float64Array, rowStart = 0, rowEnd = g.c * g.kh * g.kw): void {
-  const { h, w, kh, kw, strideH, strideW, padH, padW, ho, wo } = g;
+/** Image n of x as columns: cols [c·kh·kw, ho·wo], rows in PyTorch's unfold order (c, kh, kw), zero padding included. */
+export function im2col(x: Float64Array, n: number, g: ConvGeometry, cols: Float64Array): void {
+  const { c, h, w, kh, kw, strideH, strideW, padH, padW, ho, wo } = g;
   const hw = ho * wo;
-  for (let row = rowStart; row < rowEnd; row++) {
-    // row = (ci·kh + i)·kw + j
-    const j = row % kw, i = Math.floor(row / kw) % kh, ci = Math.floor(row / (kw * kh));
-    const plane = (n * g.c + ci) * h * w;
-    const [first, end] = validColumns(j, w, strideW, padW, wo);
-    const dst = (row - rowStart) * hw;
-    for (let y = 0; y < ho; y++) {
-      const iy = y * strideH - padH + i;
-      const d = dst + y * wo;
-      if (iy < 0 || iy >= h) {
-        cols.fill(0, d, d + wo);
-        continue;
+  let row = 0;
+  for (let ci = 0; ci < c; ci++) {
+    const plane = (n * c + ci) * h * w;
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++, row++) {
+        const [first, end] = validColumns(j, w, strideW, padW, wo);
+        const dst = row * hw;
+        for (let y = 0; y < ho; y++) {
+          const iy = y * strideH - padH + i;
+          const d = dst + y * wo;
+          if (iy < 0 || iy >= h) {
+            cols.fill(0, d, d + wo);
+            continue;
+          }
+          // Input index of output column xo: src + xo·strideW.
+          const src = plane + iy * w - padW + j;
+          for (let xo = 0; xo < first; xo++) cols[d + xo] = 0;
+          if (strideW === 1) cols.set(x.subarray(src + first, src + end), d + first);
+          else for (let xo = first; xo < end; xo++) cols[d + xo] = x[src + xo * strideW];
+          for (let xo = end; xo < wo; xo++) cols[d + xo] = 0;
+        }
       }
-      // Input index of output column xo: src + xo·strideW.
-      const src = plane + iy * w - padW + j;
-      for (let xo = 0; xo < first; xo++) cols[d + xo] = 0;
-      if (strideW === 1) cols.set(x.subarray(src + first, src + end), d + first);
-      else for (let xo = first; xo < end; xo++) cols[d + xo] = x[src + xo * strideW];
-      for (let xo = end; xo < wo; xo++) cols[d + xo] = 0;
     }
   }
 }
+
 /** Adds cols [c·kh·kw, ho·wo] back into image n of dx (the transpose of im2col). */
 function col2im(cols: Float64Array, n: number, g: ConvGeometry, dx: Float64Array): void {
   const { c, h, w, kh, kw, strideH, strideW, padH, padW, ho, wo } = g;
@@ -119,26 +119,46 @@ export function conv2dInputGradImages(gy: Float64Array, weight: Float64Array, g:
   }
 }
 
-/** dW [o, c, kh, kw] = adjoint of w ↦ conv2d(x, w) applied to gy [n, o, ho, wo]. */
-export function conv2dWeightGrad(x: Float64Array, gy: Float64Array, g: ConvGeometry): Float64Array {
-  const dw = allocate(g.o * g.c * g.kh * g.kw);
-  conv2dWeightGradColumns(x, gy, g, dw, 0, g.c * g.kh * g.kw);
-  return dw;
-}
+/**
+ * Images per group of the weight gradient: a function of the batch size alone (never of the
+ * thread count), at least 8 and at most 16 groups.
+ */
+export const weightGradGroupSize = (n: number): number => Math.max(8, Math.ceil(n / 16));
 
 /**
- * Columns [first, end) of dW read as [o, c·kh·kw]: dW[:, r] = Σ_n gy_n · cols_n[r, :]ᵀ, with the
- * sum over images in order n = 0, 1, … and, within an image, over output pixels in the GEMM's
- * fixed k-blocks. An entry's sum does not depend on which columns share its call, so any split
- * of the columns gives bit-identical dW (the thread pool's chunks rely on this).
+ * dW [o, c, kh, kw] = adjoint of w ↦ conv2d(x, w) applied to gy [n, o, ho, wo]:
+ * dW = Σ_n gy_n · cols_nᵀ, summed as Σ_groups (Σ_{n in group} gy_n · cols_nᵀ) — the images in
+ * groups of weightGradGroupSize(n), each group's partial sum over its images in order, then the
+ * partial sums added in group order. The grouping depends on n alone, so the thread pool, which
+ * runs groups on different threads, gives this result bit for bit.
  */
-export function conv2dWeightGradColumns(x: Float64Array, gy: Float64Array, g: ConvGeometry, dw: Float64Array, first: number, end: number): void {
-  const K = g.c * g.kh * g.kw, hw = g.ho * g.wo, width = end - first;
-  if (width <= 0) return;
-  const cols = colsFor(width * hw);
-  for (let n = 0; n < g.n; n++) {
-    im2col(x, n, g, cols, first, end);
-    // dW[:, first:end] (+)= gy_n · colsᵀ: colsᵀ(t, r) = cols[r·hw + t].
-    gemm(g.o, width, hw, gy, n * g.o * hw, hw, 1, cols, 0, 1, hw, dw, first, K, n > 0);
+export function conv2dWeightGrad(x: Float64Array, gy: Float64Array, g: ConvGeometry): Float64Array {
+  const size = g.o * g.c * g.kh * g.kw, groupSize = weightGradGroupSize(g.n);
+  const groups = Math.ceil(g.n / groupSize);
+  const partials = groups > 1 ? new Float64Array(groups * size) : allocate(size);
+  for (let group = 0; group < groups; group++) {
+    conv2dWeightGradImages(x, gy, g, partials.subarray(group * size, (group + 1) * size), group * groupSize, Math.min(g.n, (group + 1) * groupSize));
+  }
+  return groups > 1 ? sumPartials(partials, groups, size) : partials;
+}
+
+/** Σ_group partials[group] (each of length size), added in group order into a fresh array. */
+export function sumPartials(partials: Float64Array, groups: number, size: number): Float64Array {
+  const sum = allocate(size);
+  sum.set(partials.subarray(0, size));
+  for (let group = 1; group < groups; group++) {
+    for (let i = 0, j = group * size; i < size; i++, j++) sum[i] += partials[j];
+  }
+  return sum;
+}
+
+/** dw = Σ_{n in [first, end)} gy_n · cols_nᵀ (the images in order; dw overwritten). */
+export function conv2dWeightGradImages(x: Float64Array, gy: Float64Array, g: ConvGeometry, dw: Float64Array, first: number, end: number): void {
+  const K = g.c * g.kh * g.kw, hw = g.ho * g.wo;
+  const cols = colsFor(K * hw);
+  for (let n = first; n < end; n++) {
+    im2col(x, n, g, cols);
+    // dW (+)= gy_n · cols_nᵀ: colsᵀ(t, r) = cols[r·hw + t].
+    gemm(g.o, K, hw, gy, n * g.o * hw, hw, 1, cols, 0, 1, hw, dw, 0, K, n > first);
   }
 }

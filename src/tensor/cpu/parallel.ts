@@ -7,9 +7,9 @@
  *  - matmul: a chunk is a block of rows × a block of columns of one batch's product. The GEMM's
  *    k-blocks depend on k alone, so an entry's sum is the same whatever block holds it.
  *  - conv2d and its input gradient: a chunk is a range of images (images are independent).
- *  - the weight gradient: a chunk is a range of dW's columns (c, kh, kw), each summed over all
- *    images in order (conv2dWeightGradColumns), never a range of images, whose partial sums
- *    would have to be added in an order that depends on the split.
+ *  - the weight gradient: a chunk is a group of images whose fixed size depends on the batch
+ *    size alone (conv2dWeightGrad); each writes its partial sum of dW, and the partial sums are
+ *    added in group order on the calling thread — the order the single-threaded kernel uses.
  * So results are bit-identical for any number of threads and any chunk order, which lets a pool
  * hand chunks out first come, first served.
  *
@@ -21,7 +21,7 @@
 import type { ConvGeometry, MatmulGeometry } from '../geometry.ts';
 import { fail } from '../errors.ts';
 import { allocate } from '../memory.ts';
-import { conv2dForwardImages, conv2dInputGradImages, conv2dWeightGradColumns } from './conv.ts';
+import { conv2dForwardImages, conv2dInputGradImages, conv2dWeightGradImages, sumPartials, weightGradGroupSize } from './conv.ts';
 import { gemm } from './gemm.ts';
 
 /** The kernels a call can run; the numbers travel to worker threads. */
@@ -40,8 +40,12 @@ export interface KernelCall {
   params: Float64Array;
   inputs: Float64Array[];
   outputLength: number;
+  /** Whether the chunks add into the output, which must then be zero on entry (as `allocate` gives it). */
+  accumulates: boolean;
   chunks: number;
   flops: number;
+  /** Turns the chunks' output into the call's result on the calling thread (e.g. adds partial sums); default: as is. */
+  finish?: (output: Float64Array) => Float64Array;
 }
 
 /** Runs kernel calls, e.g. on a pool of threads. Must return what runCall returns, bit for bit. */
@@ -77,7 +81,7 @@ export function runCall(call: KernelCall): Float64Array {
   const out = allocate(call.outputLength);
   const operands = [call.params, ...call.inputs, out];
   for (let chunk = 0; chunk < call.chunks; chunk++) runChunk(call.kind, operands, chunk);
-  return out;
+  return call.finish ? call.finish(out) : out;
 }
 
 /**
@@ -109,7 +113,7 @@ export function matmulCall(a: Float64Array, b: Float64Array, g: MatmulGeometry, 
   const rowBlocks = Math.max(1, Math.ceil(g.m / rowBlock)), colBlocks = Math.max(1, Math.ceil(g.n / colBlock));
   const params = Float64Array.of(g.batch, g.m, g.n, g.k, g.transA ? 1 : 0, g.transB ? 1 : 0, rowBlock, colBlock, ...g.aOffsets, ...g.bOffsets);
   return {
-    op: 'matmul', kind: KERNEL.matmul, params, inputs: [a, b], outputLength: g.batch * g.m * g.n,
+    op: 'matmul', kind: KERNEL.matmul, params, inputs: [a, b], outputLength: g.batch * g.m * g.n, accumulates: false,
     chunks: g.batch * rowBlocks * colBlocks, flops: 2 * g.batch * g.m * g.n * g.k,
   };
 }
@@ -128,7 +132,7 @@ export function conv2dCall(x: Float64Array, weight: Float64Array, g: ConvGeometr
   const block = imagesPerChunk(g, threads);
   return {
     op: 'conv2d', kind: KERNEL.conv2d, params: convParams(g, block), inputs: [x, weight],
-    outputLength: g.n * g.o * g.ho * g.wo, chunks: Math.ceil(g.n / block), flops: convFlops(g),
+    outputLength: g.n * g.o * g.ho * g.wo, accumulates: false, chunks: Math.ceil(g.n / block), flops: convFlops(g),
   };
 }
 
@@ -137,17 +141,21 @@ export function conv2dInputGradCall(gy: Float64Array, weight: Float64Array, g: C
   const block = imagesPerChunk(g, threads);
   return {
     op: 'conv2dInputGrad', kind: KERNEL.conv2dInputGrad, params: convParams(g, block), inputs: [gy, weight],
-    outputLength: g.n * g.c * g.h * g.w, chunks: Math.ceil(g.n / block), flops: convFlops(g),
+    outputLength: g.n * g.c * g.h * g.w, accumulates: true, chunks: Math.ceil(g.n / block), flops: convFlops(g),
   };
 }
 
-/** conv2d's weight gradient, a chunk per range of dW columns (multiples of the GEMM's 4-column panels). */
-export function conv2dWeightGradCall(x: Float64Array, gy: Float64Array, g: ConvGeometry, threads = plannedThreads()): KernelCall {
-  const K = g.c * g.kh * g.kw;
-  const block = threads === 1 ? Math.max(1, K) : Math.max(4, roundUp(Math.ceil(K / (CHUNKS_PER_THREAD * threads)), 4));
+/**
+ * conv2d's weight gradient, a chunk per group of images (conv2dWeightGrad's groups, whatever the
+ * thread count): each chunk writes its group's partial sum of dW, and `finish` adds them in order.
+ */
+export function conv2dWeightGradCall(x: Float64Array, gy: Float64Array, g: ConvGeometry): KernelCall {
+  const size = g.o * g.c * g.kh * g.kw, block = weightGradGroupSize(g.n);
+  const groups = Math.ceil(g.n / block);
   return {
     op: 'conv2dWeightGrad', kind: KERNEL.conv2dWeightGrad, params: convParams(g, block), inputs: [x, gy],
-    outputLength: g.o * K, chunks: Math.ceil(K / block), flops: convFlops(g),
+    outputLength: Math.max(1, groups) * size, accumulates: groups === 0, chunks: groups, flops: convFlops(g),
+    finish: groups > 1 ? (partials) => sumPartials(partials, groups, size) : undefined,
   };
 }
 
@@ -186,9 +194,9 @@ export function runChunk(kind: number, operands: readonly Float64Array[], chunk:
       return;
     }
     case KERNEL.conv2dWeightGrad: {
-      const g = convGeometry(p), block = p[13], K = g.c * g.kh * g.kw;
+      const g = convGeometry(p), block = p[13], size = g.o * g.c * g.kh * g.kw;
       const first = chunk * block;
-      conv2dWeightGradColumns(operands[1], operands[2], g, out, first, Math.min(K, first + block));
+      conv2dWeightGradImages(operands[1], operands[2], g, out.subarray(chunk * size, (chunk + 1) * size), first, Math.min(g.n, first + block));
       return;
     }
     default:
