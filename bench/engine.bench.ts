@@ -7,6 +7,7 @@
 import * as T from '../src/tensor/index.ts';
 import { Random, randn, withScratchMemory } from '../src/tensor/index.ts';
 import { flopSuite, type FlopCase } from './gflops.ts';
+import { kernelRunner, setKernelRunner } from '../src/tensor/cpu/parallel.ts';
 
 function naiveMatmul(a: Float64Array, b: Float64Array, c: Float64Array, n: number): void {
   c.fill(0);
@@ -19,6 +20,17 @@ function naiveMatmul(a: Float64Array, b: Float64Array, c: Float64Array, n: numbe
 }
 
 export async function engineBenchmarks(): Promise<void> {
+  // One core: the calling thread alone, whatever pool bench/run.ts installed (see 'threads').
+  const pool = kernelRunner();
+  setKernelRunner(null);
+  try {
+    await oneCore();
+  } finally {
+    setKernelRunner(pool);
+  }
+}
+
+async function oneCore(): Promise<void> {
   const rng = new Random(0);
   const matmulCases: FlopCase[] = [128, 256, 512].map((n) => {
     const a = randn([n, n], rng), b = randn([n, n], rng);

@@ -10,6 +10,7 @@ import { cgBenchmarks } from './cg.bench.ts';
 import { laplaceBenchmarks } from './laplace.bench.ts';
 import { gpuBenchmarks, gpuKernelBenchmarks, gpuProductBenchmarks } from './gpu.bench.ts';
 import { threadBenchmarks } from './threads.bench.ts';
+import { useThreads } from '../src/experiments/thread-pool.ts';
 
 const suites: Record<string, () => Promise<void>> = {
   engine: engineBenchmarks, threads: threadBenchmarks, linalg: linalgBenchmarks, curvature: curvatureBenchmarks, kfac: kfacBenchmarks, cg: cgBenchmarks, laplace: laplaceBenchmarks,
@@ -24,6 +25,9 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 try {
+  // Every suite runs as the command line does: the float64 kernels on MBQUAD_THREADS threads,
+  // else every core — except 'engine', which measures one core, and 'threads', which compares both.
+  useThreads();
   for (const name of chosen.length > 0 ? chosen : Object.keys(suites)) await suites[name]();
 } catch (e) {
   if (process.env.MBQUAD_DEBUG === '1') throw e;

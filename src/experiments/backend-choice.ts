@@ -5,6 +5,7 @@
  */
 import { cpuBackend, GPU_MODES, gpuBackend, type Backend, type GpuMode } from '../tensor/index.ts';
 import { usage, type Options } from './options.ts';
+import { kernelRunner } from '../tensor/cpu/parallel.ts';
 
 export const BACKEND_HELP = `  --backend cpu|gpu    where the network is evaluated: the float64 CPU reference or the
                        float32 gpu.js backend (default: $MBQUAD_BACKEND, else cpu)
@@ -23,3 +24,9 @@ export function chooseBackend(opts: Options, env: Record<string, string | undefi
 
 /** How a command names the backend it ran on. */
 export const describeBackend = (b: Backend): string => (b === cpuBackend ? 'cpu (float64)' : `${b.name} (float32)`);
+
+/** describeBackend with the CPU kernels' thread count (MBQUAD_THREADS), for what a command prints. */
+export function describeBackendThreads(b: Backend): string {
+  const threads = kernelRunner()?.threads ?? 1;
+  return b === cpuBackend ? `${describeBackend(b)} on ${threads} thread${threads === 1 ? '' : 's'}` : describeBackend(b);
+}

@@ -10,7 +10,7 @@ import { figure1, figure2, figure20, figure4 } from './bias-figures.ts';
 import { kfacBiasStudy, type KfacBiasStudy } from '../curvature/kfac-bias.ts';
 import { atomicWrite, ensureDirectory } from './files.ts';
 import { toNpy } from '../nn/npy.ts';
-import { BACKEND_HELP, chooseBackend, describeBackend } from './backend-choice.ts';
+import { BACKEND_HELP, chooseBackend, describeBackend, describeBackendThreads } from './backend-choice.ts';
 import { usage, type Options } from './options.ts';
 import { ProgressBar } from './progress.ts';
 import { loadStudyModel, MODEL_HELP, readModelChoice, readWeightDecayOption, trainedParams } from './study-model.ts';
@@ -118,7 +118,7 @@ export function biasCommand(opts: Options): void {
   const params = trainedParams(loaded, bar);
   const weightDecay = weightDecayOption ?? settings?.weightDecay ?? 0;
   const p = problem({ model, loss: 'cross_entropy', weightDecay, params, backend });
-  console.log(`curvature products on ${describeBackend(backend)}`);
+  console.log(`curvature products on ${describeBackendThreads(backend)}`);
   const trainData = { inputs: data.train.inputs, targets: data.train.targets };
   // How far θ is from a stationary point of the objective the quadratics model (Eq. 1, full data).
   const atTheta = {

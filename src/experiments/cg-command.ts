@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { cgStudy, peakOf, type CgMethodSummary, type CgStudy } from '../curvature/cg-study.ts';
 import { problem } from '../curvature/problem.ts';
-import { BACKEND_HELP, chooseBackend, describeBackend } from './backend-choice.ts';
+import { BACKEND_HELP, chooseBackend, describeBackend, describeBackendThreads } from './backend-choice.ts';
 import { figure13, figure5 } from './cg-figures.ts';
 import { atomicWrite, ensureDirectory } from './files.ts';
 import { usage, type Options } from './options.ts';
@@ -76,7 +76,7 @@ export function cgCommand(opts: Options): void {
   const params = trainedParams(loaded, bar);
   const weightDecay = weightDecayOption ?? loaded.settings?.weightDecay ?? 0;
   const p = problem({ model, loss: 'cross_entropy', weightDecay, params, backend });
-  console.log(`GGN products on ${describeBackend(backend)}`);
+  console.log(`GGN products on ${describeBackendThreads(backend)}`);
   ensureDirectory(outDir, 'output folder');
   const started = performance.now();
   const study = cgStudy(p, data.train, data.test, {

@@ -13,6 +13,7 @@ import { LAPLACE_HELP, laplaceCommand } from './laplace-command.ts';
 import { REPRODUCE_HELP, reproduceCommand } from './reproduce-command.ts';
 import { packageVersion } from './reproduce.ts';
 import { TRAIN_HELP, trainCommand } from './train-command.ts';
+import { useThreads } from './thread-pool.ts';
 
 const HELP = `mbquad COMMAND [options]
 
@@ -27,6 +28,9 @@ commands:
   mbquad --version     the version
   mbquad --help        this text
 
+Environment: MBQUAD_THREADS=N runs the float64 matmul and convolutions on N threads
+(default: every core; results are bit-identical for any N).
+
 Exit status: 0 success, 2 usage error (unknown command or option, bad option value),
 1 any other failure. Errors are one line; MBQUAD_DEBUG=1 adds the stack.
 `;
@@ -40,10 +44,21 @@ const DEMO_HELP = `mbquad demo
 
 const wantsHelp = (args: string[]) => args.includes('--help') || args.includes('-h');
 
+/** The CPU kernels on MBQUAD_THREADS threads (default: every core); a bad value is a usage error. */
+function startThreads(): void {
+  try {
+    useThreads();
+  } catch (e) {
+    if (e instanceof MbquadError) usage(e.op, e.message.slice(e.op.length + 2));
+    throw e;
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') return void console.log(HELP);
   if (command === '--version' || command === '-v') return void console.log(packageVersion());
+  if (!wantsHelp(rest)) startThreads();
   if (command === 'reproduce') return wantsHelp(rest) ? void console.log(REPRODUCE_HELP) : reproduceCommand(new Options(rest));
   if (command === 'train') return wantsHelp(rest) ? void console.log(TRAIN_HELP) : trainCommand(new Options(rest));
   if (command === 'bias') return wantsHelp(rest) ? void console.log(BIAS_HELP) : biasCommand(new Options(rest));

@@ -1,4 +1,5 @@
 /** `mbquad reproduce` (= `npm start`): every study, one report (report.html) and its numbers (results.json). */
+import { kernelRunner } from '../tensor/cpu/parallel.ts';
 import { join, resolve } from 'node:path';
 import { claims } from './claims.ts';
 import { loadDataSource, subsetSplit } from './datasets.ts';
@@ -55,6 +56,7 @@ export function reproduceCommand(opts: Options): void {
   bar.setOverall(parts, parts);
   bar.finish(`report: ${figures.length} figures, ${claimList.length} claims (${reportSeconds.toFixed(1)} s)`);
   for (const c of claimList) console.log(`${c.verdict.padEnd(11)} ${c.figures.padEnd(16)} ${c.id}`);
-  console.log(`total ${withReport.totalSeconds.toFixed(0)} s; wrote ${join(outDir, 'report.html')} and results.json`);
+  const threads = kernelRunner()?.threads ?? 1;
+  console.log(`total ${withReport.totalSeconds.toFixed(0)} s on ${threads} thread${threads === 1 ? '' : 's'} (MBQUAD_THREADS); wrote ${join(outDir, 'report.html')} and results.json`);
   console.log(`open file://${resolve(outDir, 'report.html')} in a browser`);
 }

@@ -38,8 +38,8 @@ describe('mbquad bias', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mbquad-bias-'));
     cli(['train', '--preset', 'convnet', '--depth', '0', '--width', '4', '--epochs', '1', '--checkpoints', '1', '--out', join(dir, 'run')]);
     const study = ['bias', '--checkpoint', join(dir, 'run', 'epoch-0001.json'), '--kinds', 'ggn', '--batch-sizes', '256', '--k', '2', '--repeats', '2', '--b1-batches', '0,3'];
-    const out = cli([...study, '--out', join(dir, 'bias')], { MBQUAD_BACKEND: '' });
-    expect(out).toMatch(/curvature products on cpu \(float64\)/);
+    const out = cli([...study, '--out', join(dir, 'bias')], { MBQUAD_BACKEND: '', MBQUAD_THREADS: '2' });
+    expect(out).toMatch(/curvature products on cpu \(float64\) on 2 threads/);
     expect(out).toMatch(/at θ: full-data objective [\d.]+, ‖∇L\(θ\)‖ = [\d.e+-]+, train accuracy [\d.]+%/);
     expect(out).toMatch(/wrote .*bias-study.json/);
     // The summary table fits 100 columns and reports signed medians with their counts.
@@ -158,9 +158,9 @@ describe('mbquad laplace', () => {
 describe('command-line conventions', () => {
   const repo = process.cwd();
   /** Runs `mbquad` in an empty folder: help must not create anything (e.g. runs/). */
-  const inEmptyFolder = (args: string[]) => {
+  const inEmptyFolder = (args: string[], env: Record<string, string> = {}) => {
     const cwd = mkdtempSync(join(tmpdir(), 'mbquad-conv-'));
-    const r = spawnSync(process.execPath, [join(repo, 'bin/mbquad.js'), ...args], { cwd, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(repo, 'bin/mbquad.js'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, ...env } });
     return { ...r, files: readdirSync(cwd) };
   };
   it('-h and --help on every command print its help and do nothing else; --version', () => {
@@ -198,8 +198,14 @@ describe('command-line conventions', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.files).toEqual([]);
     }
+    for (const threads of ['0', 'two']) {
+      const r = inEmptyFolder(['train', '--epochs', '0'], { MBQUAD_THREADS: threads });
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim()).toBe(`mbquad: MBQUAD_THREADS: a positive integer (threads, the calling one included), given '${threads}'`);
+      expect(r.files).toEqual([]);
+    }
     const bench = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', 'nosuch'], { encoding: 'utf8' });
     expect(bench.status).toBe(2);
-    expect(bench.stderr.trim()).toBe("bench: unknown suite 'nosuch'; known: engine, linalg, curvature, kfac, cg, laplace, gpu, gpu-kernels, gpu-products");
+    expect(bench.stderr.trim()).toBe("bench: unknown suite 'nosuch'; known: engine, threads, linalg, curvature, kfac, cg, laplace, gpu, gpu-kernels, gpu-products");
   }, 60_000);
 });
