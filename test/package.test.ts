@@ -31,10 +31,10 @@ describe('the packed package in a consumer project', () => {
     expect(readdirSync(join(consumer, 'node_modules')).filter((d) => ['vitest', 'tsx', 'typescript', 'fast-check', 'benny'].includes(d))).toEqual([]);
   });
 
-  it('(a) plain node imports it: gradient, HVP and Lanczos top-3 on a small model', () => {
+  it('(a) plain node imports it: gradient, HVP and Lanczos top-3 on a small model; the thread pool gives the same gradient', () => {
     writeFileSync(join(consumer, 'use.mjs'), `
-import { curvature, linalg, nn, Random } from 'mbquad';
-import { loadDigitsSplit } from 'mbquad/node';
+import { curvature, linalg, nn, Random, tensor } from 'mbquad';
+import { loadDigitsSplit, useThreads } from 'mbquad/node';
 const model = nn.fromSpec({ input: [1, 8, 8], layers: [{ type: 'flatten' }, { type: 'linear', out: 8 }, { type: 'tanh' }, { type: 'linear', out: 10 }] });
 const { train } = loadDigitsSplit();
 const batch = { inputs: train.inputs.subarray(0, 64 * 64), targets: train.targets.subarray(0, 64) };
@@ -42,7 +42,18 @@ const p = curvature.problem({ model, loss: 'cross_entropy', weightDecay: 1e-3, p
 const g = curvature.gradient(p, batch);
 const hv = curvature.hessianVectorProduct(p, batch, g);
 const top = linalg.lanczos(curvature.ggnOperator(p, batch), 3);
-console.log(JSON.stringify({ P: model.numParams, g: linalg.norm(g), gHg: linalg.dot(g, hv), top: Array.from(top.values) }));
+// The thread pool from the compiled package: its workers load dist's JavaScript.
+const a = tensor.randn([300, 300], new Random(2));
+const product = tensor.matmul(a, a).data;
+const pool = useThreads(2, { minFlops: 0 });
+const same = (x, y) => x.length === y.length && x.every((v, j) => Object.is(v, y[j]));
+let threadsSame = same(curvature.gradient(p, batch), g);
+for (let i = 0; pool.chunksRunByWorkers === 0 && i < 500; i++) {
+  threadsSame &&= same(tensor.matmul(a, a).data, product);
+  await new Promise((r) => setTimeout(r, 10));
+}
+console.log(JSON.stringify({ P: model.numParams, g: linalg.norm(g), gHg: linalg.dot(g, hv), top: Array.from(top.values),
+  threadsSame, workerChunks: pool.chunksRunByWorkers }));
 `);
     const out = JSON.parse(run(process.execPath, ['use.mjs']));
     expect(out.P).toBe(64 * 8 + 8 + 8 * 10 + 10);
@@ -50,6 +61,8 @@ console.log(JSON.stringify({ P: model.numParams, g: linalg.norm(g), gHg: linalg.
     expect(Number.isFinite(out.gHg)).toBe(true);
     expect(out.top).toHaveLength(3);
     expect(out.top[0]).toBeGreaterThanOrEqual(out.top[1]);
+    expect(out.threadsSame).toBe(true);
+    expect(out.workerChunks).toBeGreaterThan(0);
   });
 
   it('(b) a TypeScript consumer type-checks with tsc --strict', () => {

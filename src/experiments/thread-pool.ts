@@ -60,6 +60,7 @@ export const DEFAULT_MIN_FLOPS = 1e6;
 /** A worker that finishes no chunk for this long is taken for dead (a chunk is ≤ ~0.5 s of work). */
 export const DEFAULT_STALL_TIMEOUT_MS = 60_000;
 
+/** Options of a ThreadPool (and of useThreads, less `threads`). */
 export interface ThreadPoolOptions {
   /** Threads taking chunks, the calling one included (default: MBQUAD_THREADS, else the machine's cores). */
   threads?: number;

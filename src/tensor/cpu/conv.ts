@@ -8,7 +8,9 @@
  *   input-grad     dx_n = col2im(Wmᵀ · gy_n)          (the adjoint of x ↦ conv(x, w))
  *   weight-grad    dW  += gy_n · cols_nᵀ               (the adjoint of w ↦ conv(x, w))
  * col2im adds each unfolded entry back onto the pixel it was read from, so it is exactly
- * the transpose of im2col. The cols buffer is reused across images and calls.
+ * the transpose of im2col. The cols buffer is reused across images and calls (one per thread).
+ * Each kernel also comes as a range of images (…Images), the chunks the thread pool runs
+ * (parallel.ts); the weight gradient sums its images in fixed groups for that reason.
  */
 import type { ConvGeometry } from '../geometry.ts';
 import { gemm } from './gemm.ts';
