@@ -45,20 +45,29 @@ async function oneCore(): Promise<void> {
   matmulCases.push({ name: 'naive i-k-j loop 512', flops: 2 * 512 ** 3, run: () => naiveMatmul(ad, bd, cd, 512) });
   await flopSuite('matmul (float64, one core)', matmulCases);
 
-  const convCases: FlopCase[] = [];
-  for (const [n, c, h, o] of [[64, 3, 32, 32], [64, 32, 16, 64]]) {
+  const convCases = convLayerCases(rng).flatMap(({ layer, cases, fresh }) => [...cases, { ...fresh, name: `conv forward ${layer}, fresh output` }]);
+  await flopSuite('conv2d 3×3, pad 1 (float64, one core)', convCases);
+}
+
+/**
+ * The conv layers of the curvature benchmark (3×3, pad 1): forward, input-grad and weight-grad
+ * in scratch memory, and the forward with a fresh output every call.
+ */
+export function convLayerCases(rng: Random): { layer: string; cases: FlopCase[]; fresh: FlopCase }[] {
+  return [[64, 3, 32, 32], [64, 32, 16, 64]].map(([n, c, h, o]) => {
     const x = randn([n, c, h, h], rng), w = randn([o, c, 3, 3], rng);
     const opts = { padding: 1 };
-    const y = T.conv2d(x, w, opts);
-    const gy = randn(y.shape, rng);
+    const gy = randn(T.conv2d(x, w, opts).shape, rng);
     const flops = 2 * n * o * h * h * c * 9;
-    const label = `${n}×${c}×${h}×${h} → ${o}`;
-    convCases.push(
-      { name: `conv forward ${label}`, flops, run: () => withScratchMemory(() => T.conv2d(x, w, opts)) },
-      { name: `conv input-grad ${label}`, flops, run: () => withScratchMemory(() => T.conv2dInputGrad(gy, w, x.shape, opts)) },
-      { name: `conv weight-grad ${label}`, flops, run: () => withScratchMemory(() => T.conv2dWeightGrad(x, gy, w.shape, opts)) },
-      { name: `conv forward ${label}, fresh output`, flops, run: () => T.conv2d(x, w, opts) },
-    );
-  }
-  await flopSuite('conv2d 3×3, pad 1 (float64, one core)', convCases);
+    const layer = `${n}×${c}×${h}×${h} → ${o}`;
+    return {
+      layer,
+      cases: [
+        { name: `conv forward ${layer}`, flops, run: () => withScratchMemory(() => T.conv2d(x, w, opts)) },
+        { name: `conv input-grad ${layer}`, flops, run: () => withScratchMemory(() => T.conv2dInputGrad(gy, w, x.shape, opts)) },
+        { name: `conv weight-grad ${layer}`, flops, run: () => withScratchMemory(() => T.conv2dWeightGrad(x, gy, w.shape, opts)) },
+      ],
+      fresh: { name: `conv forward ${layer}, fresh output`, flops, run: () => T.conv2d(x, w, opts) },
+    };
+  });
 }

@@ -9,6 +9,7 @@ import { Random, randn, withScratchMemory } from '../src/tensor/index.ts';
 import { setKernelRunner } from '../src/tensor/cpu/parallel.ts';
 import { ThreadPool, DEFAULT_MIN_FLOPS } from '../src/experiments/thread-pool.ts';
 import { interleavedMedians } from './gflops.ts';
+import { convLayerCases } from './engine.bench.ts';
 
 export async function threadBenchmarks(): Promise<void> {
   const pool = new ThreadPool({ minFlops: 0 });
@@ -18,18 +19,7 @@ export async function threadBenchmarks(): Promise<void> {
     const a = randn([n, n], rng), b = randn([n, n], rng);
     cases.push({ name: `matmul ${n}`, flops: 2 * n ** 3, run: () => withScratchMemory(() => T.matmul(a, b)) });
   }
-  for (const [n, c, h, o] of [[64, 3, 32, 32], [64, 32, 16, 64]]) {
-    const x = randn([n, c, h, h], rng), w = randn([o, c, 3, 3], rng);
-    const opts = { padding: 1 };
-    const gy = randn(T.conv2d(x, w, opts).shape, rng);
-    const flops = 2 * n * o * h * h * c * 9;
-    const label = `${n}×${c}×${h}×${h} → ${o}`;
-    cases.push(
-      { name: `conv forward ${label}`, flops, run: () => withScratchMemory(() => T.conv2d(x, w, opts)) },
-      { name: `conv input-grad ${label}`, flops, run: () => withScratchMemory(() => T.conv2dInputGrad(gy, w, x.shape, opts)) },
-      { name: `conv weight-grad ${label}`, flops, run: () => withScratchMemory(() => T.conv2dWeightGrad(x, gy, w.shape, opts)) },
-    );
-  }
+  for (const { cases: layer } of convLayerCases(rng)) cases.push(...layer);
   // Start the workers and let them load before timing.
   setKernelRunner(pool);
   for (const c of cases) c.run();
