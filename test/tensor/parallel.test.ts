@@ -8,7 +8,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { convGeometry, matmulGeometry, Random, randn } from '../../src/tensor/index.ts';
 import { conv2dCall, conv2dInputGradCall, conv2dWeightGradCall, matmulCall, runCall, runChunk, type KernelCall } from '../../src/tensor/cpu/parallel.ts';
-import { conv2dForward, conv2dInputGrad, conv2dWeightGrad } from '../../src/tensor/cpu/conv.ts';
 import { gemm } from '../../src/tensor/cpu/gemm.ts';
 import { convCase, matmulCase } from '../helpers/arbitrary.ts';
 
@@ -42,15 +41,15 @@ describe('chunked kernels', () => {
     }), { numRuns: 60 });
   });
 
-  it('conv2d and both adjoints: any thread count and chunk order give the whole-batch kernels bit for bit', () => {
+  it('conv2d and both adjoints: any thread count and chunk order give the one-thread plan (all images in one chunk) bit for bit', () => {
     fc.assert(fc.property(convCase, fc.integer({ min: 1, max: 8 }), ({ n, c, o, h, w, k, stride, pad, s }, threads) => {
       const rng = new Random(s);
       const g = convGeometry([n, c, h, w], [o, c, k, k], { stride, padding: pad });
       const x = randn([n, c, h, w], rng).data, weight = randn([o, c, k, k], rng).data, gy = randn([n, o, g.ho, g.wo], rng).data;
       const cases: [KernelCall, Float64Array][] = [
-        [conv2dCall(x, weight, g, threads), conv2dForward(x, weight, g)],
-        [conv2dInputGradCall(gy, weight, g, threads), conv2dInputGrad(gy, weight, g)],
-        [conv2dWeightGradCall(x, gy, g), conv2dWeightGrad(x, gy, g)],
+        [conv2dCall(x, weight, g, threads), runCall(conv2dCall(x, weight, g, 1))],
+        [conv2dInputGradCall(gy, weight, g, threads), runCall(conv2dInputGradCall(gy, weight, g, 1))],
+        [conv2dWeightGradCall(x, gy, g), runCall(conv2dWeightGradCall(x, gy, g))],
       ];
       for (const [call, want] of cases) {
         expect(sameBits(runInOrder(call, shuffled(call.chunks, s)), want), call.op).toBe(true);
@@ -73,5 +72,19 @@ describe('chunked kernels', () => {
       expect(covered.every((v) => v === 1)).toBe(true);
       expect(call.chunks).toBe(ones.chunks);
     }), { numRuns: 40 });
+  });
+
+  it('plans empty products as no chunks (k = 0 as zeros) and batches of 2·10⁵ products', () => {
+    for (const threads of [1, 2, 5]) {
+      expect(matmulCall(new Float64Array(0), new Float64Array(12), matmulGeometry([0, 3], [3, 4]), threads).chunks).toBe(0);
+      expect(matmulCall(new Float64Array(6), new Float64Array(0), matmulGeometry([2, 3], [3, 0]), threads).chunks).toBe(0);
+      const empty = matmulCall(new Float64Array(0), new Float64Array(0), matmulGeometry([2, 0], [0, 4]), threads);
+      expect(Array.from(runInOrder(empty, shuffled(empty.chunks, 1)))).toEqual(new Array(8).fill(0));
+    }
+    // The offsets of every product travel in params; a spread into Float64Array.of overflowed the stack here.
+    const batch = 200_000, rng = new Random(3);
+    const a = randn([batch, 1, 2], rng).data, b = randn([batch, 2, 1], rng).data;
+    const out = runCall(matmulCall(a, b, matmulGeometry([batch, 1, 2], [batch, 2, 1]), 2));
+    expect(out.every((v, t) => Object.is(v, a[2 * t] * b[2 * t] + a[2 * t + 1] * b[2 * t + 1]))).toBe(true);
   });
 });

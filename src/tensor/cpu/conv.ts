@@ -9,12 +9,11 @@
  *   weight-grad    dW  += gy_n · cols_nᵀ               (the adjoint of w ↦ conv(x, w))
  * col2im adds each unfolded entry back onto the pixel it was read from, so it is exactly
  * the transpose of im2col. The cols buffer is reused across images and calls (one per thread).
- * Each kernel also comes as a range of images (…Images), the chunks the thread pool runs
- * (parallel.ts); the weight gradient sums its images in fixed groups for that reason.
+ * Each kernel runs over a range of images (…Images): parallel.ts plans whole calls as such ranges,
+ * which any thread can run; the weight gradient's ranges are summed in a fixed order there.
  */
 import type { ConvGeometry } from '../geometry.ts';
 import { gemm } from './gemm.ts';
-import { allocate } from '../memory.ts';
 
 let colsBuffer = new Float64Array(0);
 
@@ -86,14 +85,7 @@ function col2im(cols: Float64Array, n: number, g: ConvGeometry, dx: Float64Array
   }
 }
 
-/** y [n, o, ho, wo] = conv2d(x [n, c, h, w], w [o, c, kh, kw]) (cross-correlation, as PyTorch). */
-export function conv2dForward(x: Float64Array, weight: Float64Array, g: ConvGeometry): Float64Array {
-  const y = allocate(g.n * g.o * g.ho * g.wo);
-  conv2dForwardImages(x, weight, g, y, 0, g.n);
-  return y;
-}
-
-/** Images [first, end) of conv2dForward, written into y (each image's output is its own). */
+/** y [n, o, ho, wo] = conv2d(x [n, c, h, w], w [o, c, kh, kw]) (cross-correlation, as PyTorch) for images [first, end), written into y (each image's output is its own). */
 export function conv2dForwardImages(x: Float64Array, weight: Float64Array, g: ConvGeometry, y: Float64Array, first: number, end: number): void {
   const K = g.c * g.kh * g.kw, hw = g.ho * g.wo;
   const cols = colsFor(K * hw);
@@ -103,14 +95,7 @@ export function conv2dForwardImages(x: Float64Array, weight: Float64Array, g: Co
   }
 }
 
-/** dx [n, c, h, w] = adjoint of x ↦ conv2d(x, w) applied to gy [n, o, ho, wo]. */
-export function conv2dInputGrad(gy: Float64Array, weight: Float64Array, g: ConvGeometry): Float64Array {
-  const dx = allocate(g.n * g.c * g.h * g.w);
-  conv2dInputGradImages(gy, weight, g, dx, 0, g.n);
-  return dx;
-}
-
-/** Images [first, end) of conv2dInputGrad, added into dx (zero on entry; images do not overlap). */
+/** dx [n, c, h, w] = adjoint of x ↦ conv2d(x, w) applied to gy [n, o, ho, wo], for images [first, end), added into dx (zero on entry; images do not overlap). */
 export function conv2dInputGradImages(gy: Float64Array, weight: Float64Array, g: ConvGeometry, dx: Float64Array, first: number, end: number): void {
   const K = g.c * g.kh * g.kw, hw = g.ho * g.wo;
   const cols = colsFor(K * hw);
@@ -121,40 +106,7 @@ export function conv2dInputGradImages(gy: Float64Array, weight: Float64Array, g:
   }
 }
 
-/**
- * Images per group of the weight gradient: a function of the batch size alone (never of the
- * thread count), at least 8 and at most 16 groups.
- */
-export const weightGradGroupSize = (n: number): number => Math.max(8, Math.ceil(n / 16));
-
-/**
- * dW [o, c, kh, kw] = adjoint of w ↦ conv2d(x, w) applied to gy [n, o, ho, wo]:
- * dW = Σ_n gy_n · cols_nᵀ, summed as Σ_groups (Σ_{n in group} gy_n · cols_nᵀ) — the images in
- * groups of weightGradGroupSize(n), each group's partial sum over its images in order, then the
- * partial sums added in group order. The grouping depends on n alone, so the thread pool, which
- * runs groups on different threads, gives this result bit for bit.
- */
-export function conv2dWeightGrad(x: Float64Array, gy: Float64Array, g: ConvGeometry): Float64Array {
-  const size = g.o * g.c * g.kh * g.kw, groupSize = weightGradGroupSize(g.n);
-  const groups = Math.ceil(g.n / groupSize);
-  const partials = groups > 1 ? new Float64Array(groups * size) : allocate(size);
-  for (let group = 0; group < groups; group++) {
-    conv2dWeightGradImages(x, gy, g, partials.subarray(group * size, (group + 1) * size), group * groupSize, Math.min(g.n, (group + 1) * groupSize));
-  }
-  return groups > 1 ? sumPartials(partials, groups, size) : partials;
-}
-
-/** Σ_group partials[group] (each of length size), added in group order into a fresh array. */
-export function sumPartials(partials: Float64Array, groups: number, size: number): Float64Array {
-  const sum = allocate(size);
-  sum.set(partials.subarray(0, size));
-  for (let group = 1; group < groups; group++) {
-    for (let i = 0, j = group * size; i < size; i++, j++) sum[i] += partials[j];
-  }
-  return sum;
-}
-
-/** dw = Σ_{n in [first, end)} gy_n · cols_nᵀ (the images in order; dw overwritten). */
+/** dW [o, c, kh, kw] = adjoint of w ↦ conv2d(x, w) applied to gy [n, o, ho, wo], over images [first, end): dw = Σ_n gy_n · cols_nᵀ, the images in order (dw overwritten). */
 export function conv2dWeightGradImages(x: Float64Array, gy: Float64Array, g: ConvGeometry, dw: Float64Array, first: number, end: number): void {
   const K = g.c * g.kh * g.kw, hw = g.ho * g.wo;
   const cols = colsFor(K * hw);

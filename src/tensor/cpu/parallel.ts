@@ -7,9 +7,9 @@
  *  - matmul: a chunk is a block of rows × a block of columns of one batch's product. The GEMM's
  *    k-blocks depend on k alone, so an entry's sum is the same whatever block holds it.
  *  - conv2d and its input gradient: a chunk is a range of images (images are independent).
- *  - the weight gradient: a chunk is a group of images whose fixed size depends on the batch
- *    size alone (conv2dWeightGrad); each writes its partial sum of dW, and the partial sums are
- *    added in group order on the calling thread — the order the single-threaded kernel uses.
+ *  - the weight gradient: a chunk is a group of images whose size depends on the batch size alone
+ *    (weightGradGroupSize); each writes its partial sum of dW, and the partial sums are added in
+ *    group order on the calling thread, whatever the thread count.
  * So results are bit-identical for any number of threads and any chunk order, which lets a pool
  * hand chunks out first come, first served.
  *
@@ -21,7 +21,7 @@
 import type { ConvGeometry, MatmulGeometry } from '../geometry.ts';
 import { fail } from '../errors.ts';
 import { allocate } from '../memory.ts';
-import { conv2dForwardImages, conv2dInputGradImages, conv2dWeightGradImages, sumPartials, weightGradGroupSize } from './conv.ts';
+import { conv2dForwardImages, conv2dInputGradImages, conv2dWeightGradImages } from './conv.ts';
 import { gemm } from './gemm.ts';
 
 /** The kernels a call can run; the numbers travel to worker threads. */
@@ -93,6 +93,12 @@ const CHUNKS_PER_THREAD = 4;
 
 const roundUp = (x: number, multiple: number): number => Math.ceil(x / multiple) * multiple;
 
+/** Blocks of `block` that cover `size` (none for an empty dimension, whose block is 0 too). */
+const blockCount = (size: number, block: number): number => (size === 0 ? 0 : Math.ceil(size / block));
+
+/** matmul's params: batch, m, n, k, transA, transB, rowBlock, colBlock, then aOffsets and bOffsets. */
+const MATMUL_HEADER = 8;
+
 /**
  * Batched matmul out[t] = op(A_t)·op(B_t) (MatmulGeometry). Below CHUNKS_PER_THREAD·threads
  * batches, each product is cut into column blocks (multiples of the GEMM's 128-column block where
@@ -110,11 +116,14 @@ export function matmulCall(a: Float64Array, b: Float64Array, g: MatmulGeometry, 
       rowBlock = roundUp(Math.ceil(g.m / pieces), 4);
     }
   }
-  const rowBlocks = Math.max(1, Math.ceil(g.m / rowBlock)), colBlocks = Math.max(1, Math.ceil(g.n / colBlock));
-  const params = Float64Array.of(g.batch, g.m, g.n, g.k, g.transA ? 1 : 0, g.transB ? 1 : 0, rowBlock, colBlock, ...g.aOffsets, ...g.bOffsets);
+  // The offsets are copied with set, not spread into arguments: a batch may hold 10⁵ products.
+  const params = new Float64Array(MATMUL_HEADER + 2 * g.batch);
+  params.set([g.batch, g.m, g.n, g.k, g.transA ? 1 : 0, g.transB ? 1 : 0, rowBlock, colBlock]);
+  params.set(g.aOffsets, MATMUL_HEADER);
+  params.set(g.bOffsets, MATMUL_HEADER + g.batch);
   return {
     op: 'matmul', kind: KERNEL.matmul, params, inputs: [a, b], outputLength: g.batch * g.m * g.n, accumulates: false,
-    chunks: g.batch * rowBlocks * colBlocks, flops: 2 * g.batch * g.m * g.n * g.k,
+    chunks: g.batch * blockCount(g.m, rowBlock) * blockCount(g.n, colBlock), flops: 2 * g.batch * g.m * g.n * g.k,
   };
 }
 
@@ -146,8 +155,25 @@ export function conv2dInputGradCall(gy: Float64Array, weight: Float64Array, g: C
 }
 
 /**
- * conv2d's weight gradient, a chunk per group of images (conv2dWeightGrad's groups, whatever the
- * thread count): each chunk writes its group's partial sum of dW, and `finish` adds them in order.
+ * Images per group of the weight gradient: a function of the batch size alone (never of the
+ * thread count), at least 8 and at most 16 groups.
+ */
+export const weightGradGroupSize = (n: number): number => Math.max(8, Math.ceil(n / 16));
+
+/** Σ_group partials[group] (each of length size), added in group order into a fresh array. */
+function sumPartials(partials: Float64Array, groups: number, size: number): Float64Array {
+  const sum = allocate(size);
+  sum.set(partials.subarray(0, size));
+  for (let group = 1; group < groups; group++) {
+    for (let i = 0, j = group * size; i < size; i++, j++) sum[i] += partials[j];
+  }
+  return sum;
+}
+
+/**
+ * conv2d's weight gradient dW = Σ_n gy_n · cols_nᵀ, summed as Σ_groups (Σ_{n in group} gy_n · cols_nᵀ):
+ * a chunk per group of weightGradGroupSize(n) images writes its group's partial sum (the images in
+ * order), and `finish` adds the partial sums in group order — the same sums for any thread count.
  */
 export function conv2dWeightGradCall(x: Float64Array, gy: Float64Array, g: ConvGeometry): KernelCall {
   const size = g.o * g.c * g.kh * g.kw, block = weightGradGroupSize(g.n);
@@ -173,7 +199,7 @@ export function runChunk(kind: number, operands: readonly Float64Array[], chunk:
   switch (kind) {
     case KERNEL.matmul: {
       const [batch, m, n, k, transA, transB, rowBlock, colBlock] = p;
-      const rowBlocks = Math.max(1, Math.ceil(m / rowBlock)), colBlocks = Math.max(1, Math.ceil(n / colBlock));
+      const rowBlocks = blockCount(m, rowBlock), colBlocks = blockCount(n, colBlock);
       const t = Math.floor(chunk / (rowBlocks * colBlocks));
       const within = chunk % (rowBlocks * colBlocks);
       const r0 = Math.floor(within / colBlocks) * rowBlock, c0 = (within % colBlocks) * colBlock;
@@ -181,7 +207,7 @@ export function runChunk(kind: number, operands: readonly Float64Array[], chunk:
       // op(A)(i,p) = A[i,p] or A[p,i]; likewise op(B): the GEMM reads through strides.
       const aRow = transA ? 1 : k, aCol = transA ? m : 1;
       const bRow = transB ? 1 : n, bCol = transB ? k : 1;
-      const aOff = p[8 + t], bOff = p[8 + batch + t];
+      const aOff = p[MATMUL_HEADER + t], bOff = p[MATMUL_HEADER + batch + t];
       gemm(rows, cols, k, operands[1], aOff + r0 * aRow, aRow, aCol, operands[2], bOff + c0 * bCol, bRow, bCol, out, t * m * n + r0 * n + c0, n, false);
       return;
     }
