@@ -9,7 +9,7 @@ import * as ad from '../src/autodiff/index.ts';
 import { curvature, nn } from '../src/index.ts';
 import { cpuBackend, Random, type Backend } from '../src/tensor/index.ts';
 import { interleavedMedians } from './gflops.ts';
-import { kernelRunner } from '../src/tensor/cpu/parallel.ts';
+import { describeThreads } from '../src/experiments/backend-choice.ts';
 
 /** The issue's benchmark model, batch and direction (seeded), with its problem on a backend. */
 export function benchmarkSetup(backend: Backend = cpuBackend) {
@@ -42,19 +42,19 @@ export async function curvatureBenchmarks(): Promise<void> {
     ['hvp', () => curvature.hessianVectorProduct(problem, batch, v, options)],
     ['ggnvp', () => curvature.ggnVectorProduct(problem, batch, v, options)],
   ];
-  const threads = kernelRunner()?.threads ?? 1;
+  const threads = describeThreads();
   // Let the pool's workers load (lazily, on the first large call) before anything is timed.
   curvature.gradient(problem, batch, options);
   await new Promise((r) => setTimeout(r, 1000));
   const summary = await b.suite(
-    `curvature products, ${model.numParams} parameters, batch ${n}, ${threads} thread${threads === 1 ? '' : 's'}`,
+    `curvature products, ${model.numParams} parameters, batch ${n}, ${threads}`,
     b.configure({ cases: { minSamples: 5, maxTime: 6 } }),
     ...cases.map(([name, f]) => b.add(name, () => { f(); })),
     b.cycle(),
   );
   // benny rounds ops/s (1.1 ops/s would read 909 ms); its per-sample times are exact: median.
   const ms = Object.fromEntries(summary.results.map((r) => [r.name, 1000 * r.details.median]));
-  console.log(`\ncurvature products (${model.numParams} parameters, batch ${n}, float64, ${threads} thread${threads === 1 ? '' : 's'}, one process): benny medians`);
+  console.log(`\ncurvature products (${model.numParams} parameters, batch ${n}, float64, ${threads}, one process): benny medians`);
   console.table(Object.entries(ms).map(([name, t]) => ({ product: name, ms: t.toFixed(0), 'ratio to gradient': (t / ms.gradient).toFixed(2) })));
 
   const rounds = 7;

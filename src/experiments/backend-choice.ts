@@ -25,8 +25,13 @@ export function chooseBackend(opts: Options, env: Record<string, string | undefi
 /** How a command names the backend it ran on. */
 export const describeBackend = (b: Backend): string => (b === cpuBackend ? 'cpu (float64)' : `${b.name} (float32)`);
 
+/** The CPU kernels' thread count as words, e.g. '2 threads' (the installed pool's, else 1). */
+export function describeThreads(): string {
+  const threads = kernelRunner()?.threads ?? 1;
+  return `${threads} thread${threads === 1 ? '' : 's'}`;
+}
+
 /** describeBackend with the CPU kernels' thread count (MBQUAD_THREADS), for what a command prints. */
 export function describeBackendThreads(b: Backend): string {
-  const threads = kernelRunner()?.threads ?? 1;
-  return b === cpuBackend ? `${describeBackend(b)} on ${threads} thread${threads === 1 ? '' : 's'}` : describeBackend(b);
+  return b === cpuBackend ? `${describeBackend(b)} on ${describeThreads()}` : describeBackend(b);
 }

@@ -1,6 +1,6 @@
 /** `mbquad reproduce` (= `npm start`): every study, one report (report.html) and its numbers (results.json). */
-import { kernelRunner } from '../tensor/cpu/parallel.ts';
 import { join, resolve } from 'node:path';
+import { describeThreads } from './backend-choice.ts';
 import { claims } from './claims.ts';
 import { loadDataSource, subsetSplit } from './datasets.ts';
 import { atomicWrite, ensureDirectory } from './files.ts';
@@ -56,7 +56,6 @@ export function reproduceCommand(opts: Options): void {
   bar.setOverall(parts, parts);
   bar.finish(`report: ${figures.length} figures, ${claimList.length} claims (${reportSeconds.toFixed(1)} s)`);
   for (const c of claimList) console.log(`${c.verdict.padEnd(11)} ${c.figures.padEnd(16)} ${c.id}`);
-  const threads = kernelRunner()?.threads ?? 1;
-  console.log(`total ${withReport.totalSeconds.toFixed(0)} s on ${threads} thread${threads === 1 ? '' : 's'} (MBQUAD_THREADS); wrote ${join(outDir, 'report.html')} and results.json`);
+  console.log(`total ${withReport.totalSeconds.toFixed(0)} s on ${describeThreads()} (MBQUAD_THREADS); wrote ${join(outDir, 'report.html')} and results.json`);
   console.log(`open file://${resolve(outDir, 'report.html')} in a browser`);
 }
