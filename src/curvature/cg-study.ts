@@ -164,6 +164,11 @@ const negated = (v: Float64Array) => v.map((x) => -x);
 const distances = (iterates: Float64Array[]) => iterates.map(norm);
 const stepsOf = (iterates: Float64Array[]) => iterates.slice(1).map((x, k) => norm(x.map((v, i) => v - iterates[k][i])));
 
+/** Repeat r's batches: halves 2r and 2r+1 of the partition into |B|/2, and their union (|B|). */
+function repeatBatches(train: Dataset, halves: Int32Array[], r: number): { first: Batch; second: Batch; union: Batch } {
+  return { first: batchOf(train, halves[2 * r]), second: batchOf(train, halves[2 * r + 1]), union: batchOf(train, [...halves[2 * r], ...halves[2 * r + 1]]) };
+}
+
 /** Plain CG on the quadratic of one batch: (G_B + λD) x = −g_B. */
 function singleRun(p: Problem, batch: Batch, examples: number, K: number, options: ChunkOptions, train: Dataset, test: Dataset | null, method: CgMethod, repeat: number): CgTrajectory {
   const chunk = { chunkSize: options.chunkSize };
@@ -237,8 +242,7 @@ export function cgStudy(p: Problem, train: Dataset, test: Dataset | null, option
     const halves = partitionBatches(N, half, new Random(seed), 'drop');
     const trajectories: CgTrajectory[] = [];
     for (let r = 0; r < R; r++) {
-      const first = batchOf(train, halves[2 * r]), second = batchOf(train, halves[2 * r + 1]);
-      const union = batchOf(train, [...halves[2 * r], ...halves[2 * r + 1]]);
+      const { first, second, union } = repeatBatches(train, halves, r);
       trajectories.push(singleRun(p, union, size, K, options, train, test, 'single', r));
       tick(`|B|=${size}: single-batch CG ${r + 1}/${R}`);
       trajectories.push(debiasedRun(p, first, second, [half, half], K, options, train, test, 'debiased', r));
@@ -267,4 +271,97 @@ export function cgStudy(p: Problem, train: Dataset, test: Dataset | null, option
     sizes: results,
     fullBatch: full,
   };
+}
+
+/** Options of cgStepper: one batch size and one repeat of cgStudy's. */
+export interface CgStepperOptions extends ChunkOptions {
+  /** |B| (even): single-batch CG on |B| examples, debiased CG on two halves of |B|/2. */
+  batchSize: number;
+  /** Which repeat r of cgStudy's partition: halves 2r and 2r+1 (default 0). */
+  repeat?: number;
+  /** Seed of the partition (default 0). */
+  seed?: number;
+}
+
+/** One method's trajectory so far, evaluated at θ0 + x_k for k = 0 … iterations. */
+export interface CgStepLine {
+  method: 'single' | 'debiased';
+  iterations: number;
+  /** Why it stopped (non-positive curvature, non-finite values), or null while it can go on. */
+  stopped: CgStopReason | null;
+  /** Update magnitudes ‖x_{k+1} − x_k‖. */
+  steps: number[];
+  metrics: CgMetrics;
+}
+
+/** Single-batch and debiased CG of one cgStudy repeat, advanced one iteration at a time. */
+export interface CgStepper {
+  batchSize: number;
+  repeat: number;
+  seed: number;
+  single: CgStepLine;
+  debiased: CgStepLine;
+  /** One more iteration of each method that has not stopped. */
+  step(): void;
+}
+
+/**
+ * The CG experiment one step at a time, for the interactive page: repeat r of cgStudy at |B|,
+ * the same batches and the same trajectories (k steps of the stepper give cgStudy's first k
+ * iterates bit for bit). linalg.cg runs its loop to the end, so step k+1 reruns CG for k+1
+ * iterations from x_0 on the operators built once: the same deterministic trajectory, at k more
+ * products than a resumable loop would cost, which on the page's small model is milliseconds.
+ */
+export function cgStepper(p: Problem, train: Dataset, test: Dataset | null, options: CgStepperOptions): CgStepper {
+  const op = 'cgStepper';
+  if (p.loss !== 'cross_entropy') fail(op, `the experiment evaluates accuracy and cross-entropy; the problem's loss is ${p.loss}`);
+  const size = options.batchSize, r = options.repeat ?? 0, seed = options.seed ?? 0;
+  const N = train.targets.length;
+  if (!Number.isInteger(size) || size < 2 || size % 2 !== 0) fail(op, `the batch size must be an even integer ≥ 2 (debiased CG uses two halves), given ${size}`);
+  if (!Number.isInteger(r) || r < 0) fail(op, `repeat must be an integer ≥ 0, given ${r}`);
+  if (!Number.isInteger(seed) || seed < 0) fail(op, `seed must be an integer ≥ 0, given ${seed}`);
+  if ((r + 1) * size > N) fail(op, `repeat ${r} at |B| = ${size} needs ${(r + 1) * size} training examples (disjoint batches), the data have ${N}`);
+  const halves = partitionBatches(N, size / 2, new Random(seed), 'drop');
+  const { first, second, union } = repeatBatches(train, halves, r);
+  const chunk = { chunkSize: options.chunkSize };
+  const unionOp = ggnOperator(p, union, chunk), unionRhs = negated(gradient(p, union, chunk));
+  const firstOp = ggnOperator(p, first, chunk), firstRhs = negated(gradient(p, first, chunk));
+  const secondOp = ggnOperator(p, second, chunk), secondRhs = negated(gradient(p, second, chunk));
+  const start = evaluateIterates(p, [new Float64Array(p.model.numParams)], train, test);
+  const line = (method: CgStepLine['method']): CgStepLine => ({ method, iterations: 0, stopped: null, steps: [], metrics: structuredClone(start) });
+  // Steps as cgStudy reports them: ‖x_{k+1} − x_k‖ for CG, |τ̃_k| for debiased CG.
+  const advance = (l: CgStepLine, run: { iterates: Float64Array[]; reason: CgStopReason }, step: (k: number) => number) => {
+    const k = l.iterations;
+    if (run.iterates.length < k + 2) { // no x_{k+1}: the method stopped on direction k
+      l.stopped = run.reason;
+      return;
+    }
+    const x = run.iterates[k + 1];
+    const at = evaluateIterates(p, [x], train, test);
+    l.metrics.trainLoss.push(at.trainLoss[0]);
+    l.metrics.trainAccuracy.push(at.trainAccuracy[0]);
+    if (test) {
+      l.metrics.testLoss!.push(at.testLoss![0]);
+      l.metrics.testAccuracy!.push(at.testAccuracy![0]);
+    }
+    l.steps.push(step(k));
+    l.iterations = k + 1;
+  };
+  const stepper: CgStepper = {
+    batchSize: size, repeat: r, seed,
+    single: line('single'),
+    debiased: line('debiased'),
+    step() {
+      const s = stepper.single, d = stepper.debiased;
+      if (s.stopped === null) {
+        const run = cg(unionOp, unionRhs, { maxIter: s.iterations + 1, tol: 0 });
+        advance(s, run, (k) => stepsOf(run.iterates.slice(k, k + 2))[0]);
+      }
+      if (d.stopped === null) {
+        const run = debiasedCg(firstOp, firstRhs, secondOp, secondRhs, { maxIter: d.iterations + 1, tol: 0 });
+        advance(d, run, (k) => Math.abs(run.steps[k]));
+      }
+    },
+  };
+  return stepper;
 }

@@ -7,9 +7,9 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { channelStatistics, normalize, partitionBatches, stratifiedSplit, subset, type Dataset, type Normalization } from '../nn/data/dataset.ts';
+import { normalize, partitionBatches, standardize, subset, type Dataset, type Split } from '../nn/data/dataset.ts';
 import { corruptDataset } from '../nn/data/corruptions.ts';
-import { parseDigitsCsv } from '../nn/data/digits.ts';
+import { digitsSplit } from '../nn/data/digits.ts';
 import { parseCifar, type CifarVariant } from '../nn/data/cifar.ts';
 import { idxDataset, parseIdx } from '../nn/data/idx.ts';
 import { fail, Random } from '../tensor/index.ts';
@@ -32,26 +32,12 @@ export function readMaybeGzip(path: string): Uint8Array {
   return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
 }
 
-/** A training and a test set (standardized), with the raw test images and the statistics used. */
-export interface Split {
-  train: Dataset;
-  test: Dataset;
-  /** The test set before standardization (pixels in [0, 1]): what corruptions apply to. */
-  rawTest?: Dataset;
-  /** The training split's per-channel statistics that standardized both sets. */
-  normalization?: Normalization;
-}
-
-/** Train and test inputs standardized per channel with the training split's statistics. */
-export function standardize(split: Split): Split {
-  const stats = channelStatistics(split.train);
-  return { train: normalize(split.train, stats), test: normalize(split.test, stats), rawTest: split.test, normalization: stats };
-}
+export type { Split } from '../nn/data/dataset.ts';
+export { standardize } from '../nn/data/dataset.ts';
 
 /** The shipped digits: /16, stratified 80/20 split with Random(0), standardized (data/README.md). */
 export function loadDigitsSplit(path = DIGITS_PATH): Split {
-  const all = parseDigitsCsv(new TextDecoder().decode(readMaybeGzip(path)), path);
-  return standardize(stratifiedSplit(all, 0.2, new Random(0)));
+  return digitsSplit(new TextDecoder().decode(readMaybeGzip(path)), path);
 }
 
 /** The first of the candidate file names that exists in `dir` (with or without .gz). */

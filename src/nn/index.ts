@@ -4,7 +4,7 @@ export { checkSpec, LAYER_TYPES, type LayerSpec, type ModelSpec, type LayerType 
 export { crossEntropy, meanSquaredError, dataLoss, weightRegularizer, LOSS_KINDS, type LossKind, type Targets } from './losses.ts';
 export { mlp, convNet, allCnnC } from './presets.ts';
 export * from './data/dataset.ts';
-export { parseDigitsCsv } from './data/digits.ts';
+export { parseDigitsCsv, digitsSplit } from './data/digits.ts';
 export { parseIdx, idxDataset, type IdxArray } from './data/idx.ts';
 export { parseCifar, type CifarVariant } from './data/cifar.ts';
 export * from './optimizers.ts';

@@ -154,6 +154,41 @@ describe('CG experiment against a dense recomputation', () => {
     }
   });
 
+  it('cgStepper: repeat r advanced k times is the dense trajectory, and cgStudy\'s bit for bit', () => {
+    const size = study.sizes[1], r = 1;
+    const stepper = curvature.cgStepper(p, train, test, { batchSize: 6, repeat: r, seed: 3 });
+    expect([stepper.single.iterations, stepper.single.metrics.testLoss]).toEqual([0, [study.atStart.testLoss]]);
+    for (let k = 0; k < K; k++) stepper.step();
+    const halves = partitionBatches(27, 3, new Random(3), 'drop');
+    const union = quadratic(batchOf(train, [...halves[2 * r], ...halves[2 * r + 1]]));
+    const { iterates } = denseCg(union.B, union.g);
+    const asTrajectory = (l: curvature.CgStepLine) => ({ iterations: l.iterations, reason: 'maxiter', steps: l.steps, metrics: l.metrics, distances: [] }) as unknown as curvature.CgTrajectory;
+    iterates.forEach((x, k) => {
+      const theta = p.params.map((v, i) => v + x[i]), onTest = metricsAt(theta, test);
+      expect(Math.abs(stepper.single.metrics.testLoss![k] - onTest.loss)).toBeLessThanOrEqual(1e-12 * Math.max(1, onTest.loss));
+      expect(stepper.single.metrics.testAccuracy![k]).toBe(onTest.accuracy);
+    });
+    for (const [line, method] of [[stepper.single, 'single'], [stepper.debiased, 'debiased']] as const) {
+      const t = size.trajectories.find((x) => x.method === method && x.repeat === r)!;
+      expect(asTrajectory(line).metrics, method).toEqual(t.metrics); // the same batches, the same deterministic iterates
+      expect(line.steps, method).toEqual(t.steps);
+      expect(line.stopped).toBeNull();
+    }
+    expect(() => curvature.cgStepper(p, train, test, { batchSize: 6, repeat: 4 })).toThrow(/cgStepper: repeat 4 at \|B\| = 6 needs 30 training examples \(disjoint batches\), the data have 27/);
+    expect(() => curvature.cgStepper(p, train, test, { batchSize: 5 })).toThrow(/cgStepper: the batch size must be an even integer ≥ 2/);
+  });
+
+  it('cgStepper marks a method that cannot step as stopped, with the reason', () => {
+    // Zero inputs and no bias at θ = 0: the logits are 0 and g = (softmax − y) xᵀ = 0 exactly, so CG's residual is zero.
+    const flat = nn.fromSpec({ input: [4], layers: [{ type: 'linear', out: 3, bias: false }] });
+    const zero = curvature.problem({ model: flat, loss: 'cross_entropy', weightDecay: 0.1, params: new Float64Array(flat.numParams) });
+    const data: Dataset = { name: 'zeros', inputShape: [4], numClasses: 3, inputs: new Float64Array(8 * 4), targets: Int32Array.from({ length: 8 }, (_, i) => i % 3) };
+    const stepper = curvature.cgStepper(zero, data, null, { batchSize: 4 });
+    stepper.step();
+    expect([stepper.single.stopped, stepper.debiased.stopped]).toEqual(['zero-residual', 'zero-residual']);
+    expect([stepper.single.iterations, stepper.single.metrics.trainLoss.length, stepper.single.metrics.testLoss]).toEqual([0, 1, null]);
+  });
+
   it('refuses bad settings with a clear error', () => {
     expect(() => curvature.cgStudy(p, train, test, { batchSizes: [7] })).toThrow(/cgStudy: batch sizes must be even integers ≥ 2 \(debiased CG uses two halves\), given 7/);
     expect(() => curvature.cgStudy(p, train, test, { batchSizes: [8], repeats: 4 })).toThrow(/cgStudy: 4 repeats at \|B\| = 8 need 32 training examples \(disjoint batches\), the data have 27/);

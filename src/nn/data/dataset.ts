@@ -141,3 +141,19 @@ export function partitionBatches(n: number, batchSize: number, rng: Random, rema
 export function batchOf(d: Dataset, indices: ArrayLike<number>): Batch {
   return selectExamples(d, d.targets.length, indices);
 }
+
+/** A training and a test set (standardized), with the raw test images and the statistics used. */
+export interface Split {
+  train: Dataset;
+  test: Dataset;
+  /** The test set before standardization (pixels in [0, 1]): what corruptions apply to. */
+  rawTest?: Dataset;
+  /** The training split's per-channel statistics that standardized both sets. */
+  normalization?: Normalization;
+}
+
+/** Train and test inputs standardized per channel with the training split's statistics. */
+export function standardize(split: Split): Split {
+  const stats = channelStatistics(split.train);
+  return { train: normalize(split.train, stats), test: normalize(split.test, stats), rawTest: split.test, normalization: stats };
+}

@@ -3,8 +3,8 @@
  * 8×8 images with integer pixels 0..16 and 10 classes, shipped in data/digits.csv.gz
  * (header `p0,…,p63,label`, one image per row). Pixels are scaled to [0, 1] by /16 here.
  */
-import { fail } from '../../tensor/index.ts';
-import { checkDataset, type Dataset } from './dataset.ts';
+import { fail, Random } from '../../tensor/index.ts';
+import { checkDataset, standardize, stratifiedSplit, type Dataset, type Split } from './dataset.ts';
 
 /** Parses the digits CSV text; every row must have 64 pixels in 0..16 and a label in 0..9. */
 export function parseDigitsCsv(text: string, file = 'digits.csv'): Dataset {
@@ -26,4 +26,9 @@ export function parseDigitsCsv(text: string, file = 'digits.csv'): Dataset {
     }
   }
   return checkDataset({ name: 'digits', inputShape: [1, 8, 8], numClasses: 10, inputs, targets });
+}
+
+/** The digits as every study uses them: /16, a stratified 80/20 split with Random(0), standardized (data/README.md). */
+export function digitsSplit(text: string, file = 'digits.csv'): Split {
+  return standardize(stratifiedSplit(parseDigitsCsv(text, file), 0.2, new Random(0)));
 }
