@@ -14,8 +14,8 @@
  * loss, and the training and test accuracy at θ0 + x_k. CG runs K iterations (tol 0) unless it
  * stops early (non-positive curvature, non-finite values); the reason is reported.
  */
-import { cg, type CgStopReason } from '../linalg/cg.ts';
-import { debiasedCg } from '../linalg/debiased-cg.ts';
+import { cg, cgIterations, type CgStopReason } from '../linalg/cg.ts';
+import { debiasedCg, debiasedCgIterations } from '../linalg/debiased-cg.ts';
 import { norm } from '../linalg/vector.ts';
 import { batchOf, partitionBatches, type Dataset } from '../nn/data/dataset.ts';
 import { evaluate } from '../nn/train.ts';
@@ -307,10 +307,9 @@ export interface CgStepper {
 
 /**
  * The CG experiment one step at a time, for the interactive page: repeat r of cgStudy at |B|,
- * the same batches and the same trajectories (k steps of the stepper give cgStudy's first k
- * iterates bit for bit). linalg.cg runs its loop to the end, so step k+1 reruns CG for k+1
- * iterations from x_0 on the operators built once: the same deterministic trajectory, at k more
- * products than a resumable loop would cost, which on the page's small model is milliseconds.
+ * the same batches and the same trajectories (k steps give cgStudy's first k iterates bit for
+ * bit), advanced through linalg.cgIterations and debiasedCgIterations, so a step costs one
+ * product (two for debiased CG) and one evaluation at θ0 + x_{k+1}.
  */
 export function cgStepper(p: Problem, train: Dataset, test: Dataset | null, options: CgStepperOptions): CgStepper {
   const op = 'cgStepper';
@@ -324,19 +323,13 @@ export function cgStepper(p: Problem, train: Dataset, test: Dataset | null, opti
   const halves = partitionBatches(N, size / 2, new Random(seed), 'drop');
   const { first, second, union } = repeatBatches(train, halves, r);
   const chunk = { chunkSize: options.chunkSize };
-  const unionOp = ggnOperator(p, union, chunk), unionRhs = negated(gradient(p, union, chunk));
-  const firstOp = ggnOperator(p, first, chunk), firstRhs = negated(gradient(p, first, chunk));
-  const secondOp = ggnOperator(p, second, chunk), secondRhs = negated(gradient(p, second, chunk));
+  // tol 0 and no recording, as cgStudy's runs (the stepper keeps only the metrics).
+  const single = cgIterations(ggnOperator(p, union, chunk), negated(gradient(p, union, chunk)), { tol: 0, record: false });
+  const debiased = debiasedCgIterations(ggnOperator(p, first, chunk), negated(gradient(p, first, chunk)), ggnOperator(p, second, chunk), negated(gradient(p, second, chunk)), { tol: 0 });
   const start = evaluateIterates(p, [new Float64Array(p.model.numParams)], train, test);
   const line = (method: CgStepLine['method']): CgStepLine => ({ method, iterations: 0, stopped: null, steps: [], metrics: structuredClone(start) });
-  // Steps as cgStudy reports them: ‖x_{k+1} − x_k‖ for CG, |τ̃_k| for debiased CG.
-  const advance = (l: CgStepLine, run: { iterates: Float64Array[]; reason: CgStopReason }, step: (k: number) => number) => {
-    const k = l.iterations;
-    if (run.iterates.length < k + 2) { // no x_{k+1}: the method stopped on direction k
-      l.stopped = run.reason;
-      return;
-    }
-    const x = run.iterates[k + 1];
+  /** Appends θ0 + x_{k+1}'s metrics and the step (as cgStudy reports it: ‖x_{k+1} − x_k‖ for CG, |τ̃_k| for debiased CG). */
+  const advance = (l: CgStepLine, x: Float64Array, step: number) => {
     const at = evaluateIterates(p, [x], train, test);
     l.metrics.trainLoss.push(at.trainLoss[0]);
     l.metrics.trainAccuracy.push(at.trainAccuracy[0]);
@@ -344,8 +337,8 @@ export function cgStepper(p: Problem, train: Dataset, test: Dataset | null, opti
       l.metrics.testLoss!.push(at.testLoss![0]);
       l.metrics.testAccuracy!.push(at.testAccuracy![0]);
     }
-    l.steps.push(step(k));
-    l.iterations = k + 1;
+    l.steps.push(step);
+    l.iterations++;
   };
   const stepper: CgStepper = {
     batchSize: size, repeat: r, seed,
@@ -354,12 +347,15 @@ export function cgStepper(p: Problem, train: Dataset, test: Dataset | null, opti
     step() {
       const s = stepper.single, d = stepper.debiased;
       if (s.stopped === null) {
-        const run = cg(unionOp, unionRhs, { maxIter: s.iterations + 1, tol: 0 });
-        advance(s, run, (k) => stepsOf(run.iterates.slice(k, k + 2))[0]);
+        let it = single.next();
+        if (!it.done && it.value.next === null) it = single.next(); // a direction without a step: CG ends after it
+        if (it.done) s.stopped = it.value.reason;
+        else advance(s, it.value.next!, stepsOf([it.value.x, it.value.next!])[0]);
       }
       if (d.stopped === null) {
-        const run = debiasedCg(firstOp, firstRhs, secondOp, secondRhs, { maxIter: d.iterations + 1, tol: 0 });
-        advance(d, run, (k) => Math.abs(run.steps[k]));
+        const it = debiased.next();
+        if (it.done) d.stopped = it.value.reason;
+        else advance(d, it.value.x, Math.abs(it.value.step));
       }
     },
   };

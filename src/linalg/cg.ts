@@ -27,6 +27,8 @@ export interface CgIteration {
   beta: number;
   /** ‖r_{k+1}‖ after the step (‖r_k‖ if it stopped before stepping). */
   residualNorm: number;
+  /** x_{k+1} = x_k + α_k p_k, or null when it stopped before stepping (the same array as the result's x when it is the last; do not modify). */
+  next: Float64Array | null;
 }
 
 /** Options of cg. */
@@ -65,6 +67,18 @@ export interface CgResult {
 
 /** Conjugate gradients (Algorithm 1, MATH.md §2) for A x = b, recording the trajectory; stops on tolerance, maxIter, non-positive curvature or a non-finite value. */
 export function cg(op: LinearOperator, b: Float64Array, options: CgOptions = {}): CgResult {
+  const iterations = cgIterations(op, b, options);
+  let step = iterations.next();
+  while (!step.done) step = iterations.next(options.callback?.(step.value) === true);
+  return step.value;
+}
+
+/**
+ * cg as a generator, for a caller that runs CG one iteration at a time (the interactive page):
+ * it yields each iteration as cg's callback would see it — `next(true)` stops there as a
+ * callback returning true does — and returns cg's result. cg itself is this loop run to the end.
+ */
+export function* cgIterations(op: LinearOperator, b: Float64Array, options: Omit<CgOptions, 'callback'> = {}): Generator<CgIteration, CgResult, boolean | undefined> {
   const n = op.size;
   checkVector('cg', 'right-hand side b', b, n);
   checkFinite('cg', 'right-hand side b', b);
@@ -101,7 +115,7 @@ export function cg(op: LinearOperator, b: Float64Array, options: CgOptions = {})
     const curvature = dot(p, ap);
     const pNorm = norm(p);
     const d = p.map((v) => v / pNorm);
-    const iteration: CgIteration = { k, x: x.slice(), p: p.slice(), d, curvature, alpha: NaN, beta: NaN, residualNorm: Math.sqrt(rr) };
+    const iteration: CgIteration = { k, x: x.slice(), p: p.slice(), d, curvature, alpha: NaN, beta: NaN, residualNorm: Math.sqrt(rr), next: null };
     if (record) {
       result.directions.push(iteration.p);
       result.normalizedDirections.push(d);
@@ -110,7 +124,7 @@ export function cg(op: LinearOperator, b: Float64Array, options: CgOptions = {})
     if (!Number.isFinite(curvature)) return finish('non-finite');
     // Non-positive curvature: A is not positive definite along p_k (the Hessian case); stop.
     if (curvature <= 0) {
-      options.callback?.(iteration);
+      yield iteration;
       return finish('negative-curvature');
     }
     const alpha = rr / curvature; // α_k = r_kᵀr_k / p_kᵀAp_k
@@ -128,6 +142,7 @@ export function cg(op: LinearOperator, b: Float64Array, options: CgOptions = {})
     if (record) result.iterates.push(x.slice());
     iteration.alpha = alpha;
     iteration.residualNorm = rNorm;
+    iteration.next = x;
     if (!Number.isFinite(rNorm) || !Number.isFinite(alpha)) return finish('non-finite');
     const done = rNorm <= tol * r0;
     if (!done && k + 1 < maxIter) {
@@ -137,7 +152,7 @@ export function cg(op: LinearOperator, b: Float64Array, options: CgOptions = {})
       iteration.beta = beta;
     }
     rr = rrNext;
-    const stop = options.callback?.(iteration) === true;
+    const stop = (yield iteration) === true;
     if (done) return finish('tolerance');
     if (stop) return finish('maxiter');
   }

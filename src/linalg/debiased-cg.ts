@@ -11,7 +11,7 @@
  * value with 'non-finite'. With op2 = op1 and b2 = b1 the iterates are plain CG's.
  */
 import { fail } from '../tensor/index.ts';
-import { cg, type CgResult, type CgStopReason } from './cg.ts';
+import { cgIterations, type CgResult, type CgStopReason } from './cg.ts';
 import { countedProducts, type LinearOperator } from './operator.ts';
 import { checkFinite, checkVector, dot } from './vector.ts';
 
@@ -22,7 +22,7 @@ export interface DebiasedCgOptions {
   /** The start x̃_0 = x_0 of both processes (default 0). */
   x0?: Float64Array;
   /** Called with each new debiased iterate x̃_{k+1}; return true to stop there. */
-  callback?: (iteration: { k: number; x: Float64Array; step: number; direction: Float64Array }) => boolean | void;
+  callback?: (iteration: DebiasedCgIteration) => boolean | void;
 }
 
 /** What debiasedCg returns: the debiased trajectory and the plain CG run that gave its directions. */
@@ -40,8 +40,29 @@ export interface DebiasedCgResult {
   base: CgResult;
 }
 
+/** One step of debiased CG: the new iterate x̃_{k+1}, its step τ̃_k and the direction d_k. */
+export interface DebiasedCgIteration {
+  k: number;
+  x: Float64Array;
+  step: number;
+  direction: Float64Array;
+}
+
 /** Debiased CG (Eq. 8 with the Eq. 12 recursion); see the file header. */
 export function debiasedCg(op1: LinearOperator, b1: Float64Array, op2: LinearOperator, b2: Float64Array, options: DebiasedCgOptions = {}): DebiasedCgResult {
+  const iterations = debiasedCgIterations(op1, b1, op2, b2, options);
+  let step = iterations.next();
+  while (!step.done) step = iterations.next(options.callback?.(step.value) === true);
+  return step.value;
+}
+
+/**
+ * debiasedCg as a generator (as cgIterations is cg's): it yields each new debiased iterate as
+ * debiasedCg's callback would see it — `next(true)` stops there — and returns debiasedCg's result.
+ */
+export function* debiasedCgIterations(
+  op1: LinearOperator, b1: Float64Array, op2: LinearOperator, b2: Float64Array, options: Omit<DebiasedCgOptions, 'callback'> = {},
+): Generator<DebiasedCgIteration, DebiasedCgResult, boolean | undefined> {
   const n = op1.size;
   if (op2.size !== n) fail('debiasedCg', `the two operators have sizes ${n} and ${op2.size}`);
   checkVector('debiasedCg', 'b2', b2, n);
@@ -54,27 +75,34 @@ export function debiasedCg(op1: LinearOperator, b1: Float64Array, op2: LinearOpe
   for (let i = 0; i < n; i++) gradient[i] -= b2[i];
   const iterates = [x.slice()], steps: number[] = [], directions: Float64Array[] = [];
   let own: CgStopReason | null = null;
-  const base = cg(op1, b1, {
-    maxIter: options.maxIter, tol: options.tol, x0: options.x0,
-    callback: (it) => {
-      if (!(it.alpha > 0)) return; // plain CG stopped on this direction (non-positive curvature on op1)
-      const d = it.d;
-      const h = apply2(d); //                       h_k = op2 d_k
-      const curvature = dot(d, h); //               d_kᵀ op2 d_k
-      if (!Number.isFinite(curvature)) { own = 'non-finite'; return true; }
-      if (curvature <= 0) { own = 'negative-curvature'; return true; }
-      const step = -dot(d, gradient) / curvature; // τ̃_k = −d_kᵀ∇̃_k / d_kᵀh_k   (Eq. 8)
-      if (!Number.isFinite(step)) { own = 'non-finite'; return true; }
-      x = x.slice();
-      for (let i = 0; i < n; i++) {
-        x[i] += step * d[i]; //                     x̃_{k+1} = x̃_k + τ̃_k d_k
-        gradient[i] += step * h[i]; //              ∇̃_{k+1} = ∇̃_k + τ̃_k h_k   (Eq. 12)
+  // The directions: plain CG on (op1, b1), one iteration per turn of this loop.
+  const directionsRun = cgIterations(op1, b1, { maxIter: options.maxIter, tol: options.tol, x0: options.x0 });
+  let it = directionsRun.next();
+  while (!it.done) {
+    const { d, alpha, k } = it.value;
+    let stop = false;
+    if (alpha > 0) { // else plain CG stopped on this direction (non-positive curvature on op1)
+      const h = apply2(d); //                         h_k = op2 d_k
+      const curvature = dot(d, h); //                 d_kᵀ op2 d_k
+      const step = -dot(d, gradient) / curvature; //  τ̃_k = −d_kᵀ∇̃_k / d_kᵀh_k   (Eq. 8)
+      if (!Number.isFinite(curvature)) own = 'non-finite';
+      else if (curvature <= 0) own = 'negative-curvature';
+      else if (!Number.isFinite(step)) own = 'non-finite';
+      if (own) {
+        stop = true;
+      } else {
+        x = x.slice();
+        for (let i = 0; i < n; i++) {
+          x[i] += step * d[i]; //                     x̃_{k+1} = x̃_k + τ̃_k d_k
+          gradient[i] += step * h[i]; //              ∇̃_{k+1} = ∇̃_k + τ̃_k h_k   (Eq. 12)
+        }
+        iterates.push(x);
+        steps.push(step);
+        directions.push(d);
+        stop = (yield { k, x, step, direction: d }) === true;
       }
-      iterates.push(x);
-      steps.push(step);
-      directions.push(d);
-      return options.callback?.({ k: it.k, x, step, direction: d }) === true;
-    },
-  });
-  return { iterates, steps, directions, matvecs: base.matvecs + products2.count, reason: own ?? base.reason, base };
+    }
+    it = directionsRun.next(stop);
+  }
+  return { iterates, steps, directions, matvecs: it.value.matvecs + products2.count, reason: own ?? it.value.reason, base: it.value };
 }

@@ -84,6 +84,34 @@ describe('cg', () => {
     }), { numRuns: 30 });
   });
 
+  it('cgIterations yields the iterations one at a time and returns cg\'s result; next(true) stops; x_{k+1} is each iteration\'s next', () => {
+    fc.assert(fc.property(fc.integer({ min: 2, max: 12 }), seed, fc.boolean(), (n, s, indefinite) => {
+      const rng = new Random(s);
+      const { a } = withSpectrum(Array.from({ length: n }, (_, i) => (indefinite && i % 2 ? -1 : 1) * (1 + rng.uniform())), rng);
+      const b = Float64Array.from({ length: n }, () => rng.normal());
+      const op = linalg.denseOperator(a, n);
+      const reference = linalg.cg(op, b, { tol: 1e-12 });
+      const steps = linalg.cgIterations(op, b, { tol: 1e-12 });
+      const yielded: linalg.CgIteration[] = [];
+      let it = steps.next();
+      for (; !it.done; it = steps.next()) yielded.push(it.value);
+      expect(it.value).toEqual(reference);
+      expect(yielded.map((y) => y.k)).toEqual(reference.curvatures.map((_, k) => k));
+      yielded.forEach((y, k) => {
+        expect(y.x).toEqual(reference.iterates[k]);
+        if (k < reference.iterations) expect(y.next).toEqual(reference.iterates[k + 1]);
+        else expect(y.next).toBeNull(); // the direction CG stopped on
+      });
+      if (reference.iterations >= 2) {
+        const early = linalg.cgIterations(op, b, { tol: 1e-12 });
+        early.next();
+        const done = early.next(true);
+        expect(done.done).toBe(true);
+        expect(done.value).toMatchObject({ iterations: 1, reason: 'maxiter', x: reference.iterates[1] });
+      }
+    }), { numRuns: 30 });
+  });
+
   it('honours x0, maxIter and the callback; reports non-finite values and bad input clearly', () => {
     const { b, op } = spdProblem(6, new Random(1));
     const seen: number[] = [];

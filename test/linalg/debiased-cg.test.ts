@@ -70,4 +70,23 @@ describe('debiased CG', () => {
     expect(stopped.iterates).toHaveLength(4);
     expect(() => linalg.debiasedCg(linalg.denseOperator(a, n), b, linalg.scaledIdentity(5, 1), b)).toThrow(/debiasedCg: the two operators have sizes 6 and 5/);
   });
+
+  it('debiasedCgIterations yields each iterate and returns debiasedCg\'s result; next(true) stops there', () => {
+    const rng = new Random(8);
+    const n = 7, a1 = spd(n, rng), a2 = spd(n, rng), b1 = vec(n, rng), b2 = vec(n, rng);
+    const args = [linalg.denseOperator(a1, n), b1, linalg.denseOperator(a2, n), b2] as const;
+    const reference = linalg.debiasedCg(...args, { maxIter: 5 });
+    const steps = linalg.debiasedCgIterations(...args, { maxIter: 5 });
+    const seen: linalg.DebiasedCgIteration[] = [];
+    let it = steps.next();
+    for (; !it.done; it = steps.next()) seen.push(it.value);
+    expect(it.value).toEqual(reference);
+    expect(seen.map((s) => [s.k, s.x, s.step, s.direction])).toEqual(reference.steps.map((step, k) => [k, reference.iterates[k + 1], step, reference.directions[k]]));
+    const early = linalg.debiasedCgIterations(...args, { maxIter: 5 });
+    early.next();
+    early.next();
+    const done = early.next(true);
+    expect(done.done).toBe(true);
+    expect(done.value).toMatchObject({ reason: 'maxiter', steps: reference.steps.slice(0, 2), iterates: reference.iterates.slice(0, 3) });
+  });
 });
