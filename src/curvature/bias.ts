@@ -46,6 +46,12 @@ export interface BiasStudyOptions extends ChunkOptions {
    * one full-data curvature per batch.
    */
   repeats?: number;
+  /**
+   * Measure the top-k eigenvectors only (Fig. 1, the left half of Fig. 2): no CG run and no
+   * eigenvectors of B2, so `cg` holds no directions (reason 'not run') and `overlaps` is empty —
+   * about half the products, for the interactive page (default false).
+   */
+  eigenOnly?: boolean;
   /** Keep each B1's directions (oriented eigenvectors, CG directions and iterates) in `runs[r].vectors` (default false). */
   keepVectors?: boolean;
   onProgress?: (stage: string, done: number, total: number) => void;
@@ -220,19 +226,19 @@ export function biasStudy(p: Problem, data: Batch, options: BiasStudyOptions): B
     progress('directions on each B1', r, b1Batches.length);
     const b2 = (b1 + 1) % M;
     const top1 = lanczos(ops[b1], k, { tol, seed: 1 });
-    const top2 = lanczos(ops[b2], k, { tol, seed: 2 });
     const eigenvectors = top1.vectors.map(orientSign);
-    const run = cg(ops[b1], gradientOf(b1).map((x) => -x), { maxIter: k, tol: 0 });
-    const steps = run.curvatures.filter((c) => c > 0).length; // a non-positive curvature ends CG (Hessian)
+    const top2 = options.eigenOnly ? null : lanczos(ops[b2], k, { tol, seed: 2 });
+    const run = options.eigenOnly ? null : cg(ops[b1], gradientOf(b1).map((x) => -x), { maxIter: k, tol: 0 });
+    const steps = run ? run.curvatures.filter((c) => c > 0).length : 0; // a non-positive curvature ends CG (Hessian)
     return {
       b1, b2,
       values: Array.from(top1.values),
-      b2Values: Array.from(top2.values),
+      b2Values: top2 ? Array.from(top2.values) : [],
       eigenvectors,
-      overlaps: overlapWeights(eigenvectors, top2.vectors.map(orientSign)),
-      cgReason: run.reason,
-      cgDirections: run.normalizedDirections.slice(0, steps),
-      cgIterates: run.iterates.slice(0, steps),
+      overlaps: top2 ? overlapWeights(eigenvectors, top2.vectors.map(orientSign)) : [],
+      cgReason: run ? run.reason : 'not run',
+      cgDirections: run ? run.normalizedDirections.slice(0, steps) : [],
+      cgIterates: run ? run.iterates.slice(0, steps) : [],
       eigenSlopes: eigenvectors.map(() => []),
       eigenCurvatures: eigenvectors.map(() => []),
       cgSlopes: Array.from({ length: steps }, () => []),

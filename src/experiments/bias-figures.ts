@@ -22,17 +22,25 @@ function directionSeries(values: Measured[]): Series[] {
 
 const label = (s: BiasStudy) => `${s.kind.toUpperCase()}, |B| = ${s.batchSize}, ${s.numBatches} batches`;
 
-export function figure2(s: BiasStudy): string {
+/**
+ * Fig. 2: slopes and curvatures along B1's eigenvectors and CG directions, a row of four panels
+ * per B1 (`columns` per row); two when the study measured the eigenvectors only (eigenOnly).
+ */
+export function figure2(s: BiasStudy, columns = 4): string {
   const panels = s.runs.flatMap((run): Panel[] => {
     const b1 = `B1 = batch ${run.b1Batch}`;
-    return [
+    const eigen = [
       scatterPanel({ title: `${b1}: slope s(0, u_i)`, xLabel: 'top eigenvector i (largest entry > 0)', yLabel: 'slope', series: directionSeries(run.eigen.slopes), zeroLine: true }),
       scatterPanel({ title: `${b1}: curvature c(u_i)`, xLabel: 'top eigenvector i', yLabel: 'curvature', series: directionSeries(run.eigen.curvatures), zeroLine: true }),
+    ];
+    if (run.cg.reason === 'not run') return eigen;
+    return [
+      ...eigen,
       scatterPanel({ title: `${b1}: slope s(x_k, d_k)`, xLabel: 'CG iteration k + 1', yLabel: 'slope', series: directionSeries(run.cg.slopes), zeroLine: true }),
       scatterPanel({ title: `${b1}: curvature c(d_k)`, xLabel: 'CG iteration k + 1', yLabel: 'curvature', series: directionSeries(run.cg.curvatures), zeroLine: true }),
     ];
   });
-  return svgDocument(`Fig. 2 — slopes and curvatures along directions found on B1, for ${s.runs.length} choices of B1 (${label(s)})`, panels, 4, 280, 200);
+  return svgDocument(`Fig. 2 — slopes and curvatures along directions found on B1, for ${s.runs.length} choice${s.runs.length === 1 ? '' : 's'} of B1 (${label(s)})`, panels, columns, 280, 200);
 }
 
 export function figure4(s: BiasStudy): string {
@@ -68,11 +76,16 @@ function minimizer(q: ProjectedQuadratic): [number, number] | null {
   return [-(d * g1 - b * g2) / det, -(a * g2 - b * g1) / det];
 }
 
-/** Fig. 1 for one B1: q on B1, on the first `others` other batches and on the full data, in B1's top-2 eigenvector plane. */
+/**
+ * Fig. 1 for one B1: q on B1 (red), on B2 — the batch after B1, whose eigenvectors give the
+ * overlaps of Fig. 4 (blue) —, on `others` − 1 more batches (light blue) and on the full data
+ * (black), in B1's top-2 eigenvector plane, each with its minimum.
+ */
 function projectedPanel(run: B1Run, others: number): Panel {
   const q = run.projected!;
-  const shown = q.others.slice(0, others);
-  const minima = [q.b1, q.full, ...shown].map(minimizer).filter((m): m is [number, number] => m !== null);
+  const b2 = run.otherBatches.indexOf(run.b2Batch);
+  const rest = q.others.filter((_, m) => m !== b2).slice(0, Math.max(0, others - 1));
+  const minima = [q.b1, q.full, q.others[b2], ...rest].map(minimizer).filter((m): m is [number, number] => m !== null);
   const radius = 1.3 * Math.max(1e-3, ...minima.flatMap((m) => m.map(Math.abs)), 2 / Math.sqrt(Math.max(q.full.curvature[0][0], 1e-12)));
   const grid = Array.from({ length: 61 }, (_, i) => -radius + (2 * radius * i) / 60);
   const field = (p: ProjectedQuadratic) => grid.map((b) => grid.map((a) => evaluateProjected(p, a, b)));
@@ -90,17 +103,22 @@ function projectedPanel(run: B1Run, others: number): Panel {
     xs: grid,
     ys: grid,
     fields: [
-      ...shown.map((o, i) => ({ name: i === 0 ? `q on ${shown.length} other batches` : '', color: LIGHT_BLUE, values: field(o) })),
+      ...rest.map((o, i) => ({ name: i === 0 ? `q on ${rest.length} more batches` : '', color: LIGHT_BLUE, values: field(o) })),
+      { name: `q on B2 = batch ${run.b2Batch}`, color: BLUE, values: field(q.others[b2]) },
       { name: 'q on B1', color: RED, values: field(q.b1) },
       { name: 'q on the full data', color: BLACK, values: full },
     ],
     levels,
-    markers: [...shown.flatMap((o) => marker(o, BLUE)), ...marker(q.b1, RED), ...marker(q.full, BLACK)],
+    markers: [...rest.flatMap((o) => marker(o, LIGHT_BLUE)), ...marker(q.others[b2], BLUE), ...marker(q.b1, RED), ...marker(q.full, BLACK)],
   });
 }
 
-export function figure1(s: BiasStudy): string {
-  return svgDocument(`Fig. 1 — q in the span of B1's top-2 eigenvectors, for ${s.runs.length} choices of B1 (${label(s)})`, s.runs.map((run) => projectedPanel(run, 5)), 3, 380, 330);
+/** Fig. 1: one panel per B1, with B2 and `others` − 1 more batches (default 5 in all). */
+export function figure1(s: BiasStudy, others = 5): string {
+  const caption = s.runs.length === 1
+    ? `Fig. 1 — q in B1's top-2 eigenvector plane (${label(s)})`
+    : `Fig. 1 — q in the span of B1's top-2 eigenvectors, for ${s.runs.length} choices of B1 (${label(s)})`;
+  return svgDocument(caption, s.runs.map((run) => projectedPanel(run, others)), Math.min(3, s.runs.length), 380, 330);
 }
 
 /** Fig. 20 (B.8): K-FAC curvature along B1's top eigenvectors, one panel per batch size (the first B1). */

@@ -184,7 +184,8 @@ export function contourPanel(options: { title: string; xLabel: string; yLabel: s
 export function svgDocument(caption: string, panels: Panel[], columns = 2, panelWidth = 330, panelHeight = 230, legendRows = 1): string {
   const rows = Math.ceil(panels.length / columns);
   const cellW = panelWidth + 110, cellH = panelHeight + 95 + 14 * (legendRows - 1);
-  const width = columns * cellW, height = rows * cellH + 30;
+  // Wide enough for the caption's one line too (~7 px per character at 13 px sans-serif), so a one-panel figure does not cut it.
+  const width = Math.max(columns * cellW, Math.ceil(caption.length * 7) + 20), height = rows * cellH + 30;
   const body = panels.map((p, i) => p.draw(70 + (i % columns) * cellW, 50 + Math.floor(i / columns) * cellH, panelWidth, panelHeight)).join('\n');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/><text x="10" y="18" font-size="13">${esc(caption)}</text>\n${body}\n</svg>\n`;
 }
