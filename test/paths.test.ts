@@ -2,7 +2,7 @@
  * No file points at a path that is not in the repository: every relative path named in the
  * README, in docs/ and in the header comments of the sources (src, test, bench, tools, examples)
  * exists. A path is a token that starts with one of the repository's top-level folders
- * (src/…, docs/…) or names a Markdown file; output folders made at run time (runs/, out/) and
+ * (src/…, docs/…) or names a Markdown file; output folders made at run time (runs/, out/, web/dist/) and
  * anything after a scheme (https://) are not paths of the repository.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 const TOP = ['src', 'test', 'bench', 'tools', 'docs', 'data', 'examples', 'bin', 'web', '.ci'];
 const PATH = new RegExp(`(?<![\\w/.:~$<-])((?:${TOP.map((t) => t.replace('.', '\\.')).join('|')})/[\\w./-]*[\\w]|[\\w-]+\\.md|[\\w.-]+/[\\w./-]*\\.(?:txt|ts|js|mjs|json|py|sh|svg|png|csv|gz))(?![\\w/])`, 'g');
 /** Folders that exist only at run time, or outside the repository. */
-const NOT_OURS = /^(runs|out|node_modules|dist|replaced-[^/]*|[A-Z_]+)\//; // [A-Z_]+: a placeholder such as DIR/
+const NOT_OURS = /^(runs|out|node_modules|dist|web\/dist|replaced-[^/]*|[A-Z_]+)\//; // [A-Z_]+: a placeholder such as DIR/; web/dist/: built by npm run build:web
 
 function files(dir: string, ext: RegExp): string[] {
   if (!existsSync(dir)) return [];

@@ -9,14 +9,13 @@
  * MBQUAD_REPORT_PNG, e.g. docs/report.png, when that is set).
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { noBrowser, withPage } from '../helpers/browser.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
-const browserRequired = process.env.MBQUAD_REQUIRE_BROWSER === '1';
 
 /** The value at a dotted path ('claims.0.numbers.rho') of the results. */
 function at(results: unknown, path: string): unknown {
@@ -115,39 +114,26 @@ describe('mbquad reproduce --quick', () => {
     expect(second.claims.map((c: { numbers: unknown }) => c.numbers)).toEqual(results.claims.map((c: { numbers: unknown }) => c.numbers));
   }, 600_000);
 
-  it.skipIf(!CHROMIUM && !browserRequired)('the report in headless Chromium: no console error, no request, figures drawn, numbers as in results.json', async () => {
-    expect(CHROMIUM, 'Chromium is required (MBQUAD_REQUIRE_BROWSER=1): apt-get install chromium, or set CHROMIUM_PATH').toBeTruthy();
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-      const errors: string[] = [], requests: string[] = [];
-      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-      page.on('pageerror', (e) => errors.push(e.message));
-      results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')); // the rerun's
-      const url = pathToFileURL(join(out, 'report.html')).href;
-      page.on('request', (r) => r.url() !== url && requests.push(r.url()));
-      await page.goto(url, { waitUntil: 'load' });
-      expect(errors).toEqual([]);
-      expect(requests).toEqual([]);
-      for (const f of results.figures) {
-        const box = await page.locator(`figure[data-figure="${f.id}"] > svg`).boundingBox();
-        expect(box && box.width > 0 && box.height > 0, f.id).toBe(true);
-      }
-      const shown = await page.$$eval('[data-result]', (els) => els.map((e) => [e.getAttribute('data-result')!, e.textContent!] as const));
-      expect(shown.length).toBeGreaterThan(40);
-      for (const [path, text] of shown) expectShown(text, at(results, path), path);
-      const verdicts = await page.$$eval('[data-verdict]', (els) => els.map((e) => [e.getAttribute('data-verdict')!, e.textContent!] as const));
-      expect(verdicts.length).toBe(results.claims.length);
-      for (const [path, text] of verdicts) expect(text).toBe(at(results, path));
-      const png = join(out, 'report.png');
-      await page.screenshot({ path: png });
-      if (process.env.MBQUAD_REPORT_PNG) copyFileSync(png, process.env.MBQUAD_REPORT_PNG);
-    } finally {
-      await browser.close();
+  it.skipIf(noBrowser)('the report in headless Chromium: no console error, no request, figures drawn, numbers as in results.json', () => withPage({ width: 1200, height: 900 }, async (page, errors) => {
+    const requests: string[] = [];
+    results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')); // the rerun's
+    const url = pathToFileURL(join(out, 'report.html')).href;
+    page.on('request', (r) => r.url() !== url && requests.push(r.url()));
+    await page.goto(url, { waitUntil: 'load' });
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([]);
+    for (const f of results.figures) {
+      const box = await page.locator(`figure[data-figure="${f.id}"] > svg`).boundingBox();
+      expect(box && box.width > 0 && box.height > 0, f.id).toBe(true);
     }
-  }, 120_000);
+    const shown = await page.$$eval('[data-result]', (els) => els.map((e) => [e.getAttribute('data-result')!, e.textContent!] as const));
+    expect(shown.length).toBeGreaterThan(40);
+    for (const [path, text] of shown) expectShown(text, at(results, path), path);
+    const verdicts = await page.$$eval('[data-verdict]', (els) => els.map((e) => [e.getAttribute('data-verdict')!, e.textContent!] as const));
+    expect(verdicts.length).toBe(results.claims.length);
+    for (const [path, text] of verdicts) expect(text).toBe(at(results, path));
+    const png = join(out, 'report.png');
+    await page.screenshot({ path: png });
+    if (process.env.MBQUAD_REPORT_PNG) copyFileSync(png, process.env.MBQUAD_REPORT_PNG);
+  }), 120_000);
 });
