@@ -53,6 +53,25 @@ describe('the page', () => {
     expect(Buffer.from(shipped.state.params.buffer).equals(Buffer.from(made.state.params.buffer))).toBe(true);
   }, 300_000);
 
+  it('its server serves files inside web/ only, by GET and HEAD, on 127.0.0.1', async () => {
+    const server = await serveStatic(WEB_DIR, 0);
+    try {
+      const { address, port } = server.address() as AddressInfo;
+      expect(address).toBe('127.0.0.1');
+      const get = (path: string, method = 'GET') => fetch(`http://127.0.0.1:${port}${path}`, { method });
+      const index = await get('/');
+      expect([index.status, index.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+      expect(await index.text()).toMatch(/<script src="dist\/page.js" defer><\/script>/);
+      expect((await get('/digits-convnet.checkpoint.json', 'HEAD')).status).toBe(200);
+      expect((await get('/..%2fpackage.json')).status).toBe(403); // decodes to /../package.json
+      expect((await get('/%2e%2e/package.json')).status).toBe(404); // the URL parser resolves it to /package.json, not in web/
+      expect((await get('/src')).status).toBe(404); // a folder: no listing
+      expect((await get('/', 'POST')).status).toBe(405);
+    } finally {
+      await new Promise((done) => server.close(done));
+    }
+  });
+
   describe.skipIf(noBrowser)('in headless Chromium', () => {
     let server: Server;
     let url: string;

@@ -107,7 +107,7 @@ worker.onmessage = (event: MessageEvent<Reply>) => {
     setStatus(`${m.stage}: ${m.done}/${m.total}`);
     return;
   }
-  pending--;
+  if (m.type !== 'error' || m.id !== null) pending--; // an error without an id is the loading's, which is not counted
   if (m.type === 'error') {
     setStatus(`error: ${m.message}`, true);
     console.error(`mbquad worker: ${m.message}`);
