@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 const ORDER = ['tensor', 'linalg', 'autodiff', 'nn', 'curvature', 'experiments'];
 const BROWSER_SAFE = ['tensor', 'linalg', 'autodiff', 'nn', 'curvature'];
 const src = resolve(__dirname, '..', 'src');
+/** An import of a Node module, or a Node-only global. */
+const NODE_ONLY = /from 'node:|from '(fs|path|zlib|os|child_process|worker_threads)'|\bprocess\.|\bBuffer\.|require\(/;
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -31,7 +33,20 @@ describe('layers', () => {
   it('src/tensor … src/curvature use no Node-only modules or globals', () => {
     for (const f of all.filter((p) => BROWSER_SAFE.includes(layerOf(p)))) {
       const text = readFileSync(f, 'utf8');
-      expect(text, relative(src, f)).not.toMatch(/from 'node:|from '(fs|path|zlib|os|child_process)'|\bprocess\.|\bBuffer\.|require\(/);
+      expect(text, relative(src, f)).not.toMatch(NODE_ONLY);
     }
+  });
+  it('neither does any file the web page bundles (web/src and every source it imports, transitively)', () => {
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const m of readFileSync(file, 'utf8').matchAll(/from '(\.[^']+)'/g)) visit(resolve(dirname(file), m[1]));
+    };
+    const web = resolve(src, '..', 'web', 'src');
+    readdirSync(web).forEach((f) => visit(join(web, f)));
+    const experiments = [...seen].filter((f) => layerOf(f) === 'experiments').map((f) => relative(src, f)).sort();
+    expect(experiments).toEqual(['experiments/bias-figures.ts', 'experiments/cg-figures.ts', 'experiments/checkpoint-format.ts', 'experiments/explorer.ts', 'experiments/svg.ts']);
+    for (const f of seen) expect(readFileSync(f, 'utf8'), relative(src, f)).not.toMatch(NODE_ONLY);
   });
 });

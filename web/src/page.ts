@@ -18,7 +18,18 @@ const seedOutput = element<HTMLOutputElement>('seed');
 const cgBatchSize = element<HTMLSelectElement>('cg-batch-size');
 const cgRepeat = element<HTMLInputElement>('cg-repeat');
 
-const worker = new Worker(new URL('dist/worker.js', document.baseURI));
+/** Opened from a file, a browser refuses the worker (and the fetches): say how to serve the page. */
+const FILE_HINT = location.protocol === 'file:' ? ' — the page needs http: run `npm run web`, or serve web/ with any static server' : '';
+
+function startWorker(): Worker {
+  try {
+    return new Worker(new URL('dist/worker.js', document.baseURI));
+  } catch (e) {
+    setStatus(`the worker could not start: ${(e as Error).message}${FILE_HINT}`, true);
+    throw e;
+  }
+}
+const worker = startWorker();
 let nextId = 1, latestEigen = 0, pending = 0, seed = 0, trainExamples = 0;
 
 function send(request: Request): void {
@@ -118,7 +129,7 @@ worker.onmessage = (event: MessageEvent<Reply>) => {
   if (m.type === 'cg') showCg(m.result);
   if (pending === 0) setStatus('ready: change a setting to recompute');
 };
-worker.onerror = (e) => setStatus(`the worker failed: ${e.message}`, true);
+worker.onerror = (e) => setStatus(`the worker failed: ${e.message || 'it could not load'}${FILE_HINT}`, true);
 
 for (const control of [kind, batchSize, batch, k]) control.addEventListener('change', requestEigen);
 element('resample').addEventListener('click', () => {
