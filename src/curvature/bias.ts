@@ -11,7 +11,7 @@
  */
 import { cg } from '../linalg/cg.ts';
 import { lanczos } from '../linalg/lanczos.ts';
-import { orientSign } from '../linalg/vector.ts';
+import { dot, orientSign } from '../linalg/vector.ts';
 import { fail } from '../tensor/index.ts';
 import { Random } from '../tensor/random.ts';
 import { partitionBatches, selectExamples } from '../nn/data/dataset.ts';
@@ -19,7 +19,7 @@ import { directionalCurvature, directionalSlope, newtonStep, overlapWeights } fr
 import { curvatureOperator, type CurvatureKind } from './operators.ts';
 import { batchSize as countExamples, type Batch, type Problem } from './problem.ts';
 import { gradient, loss, type ChunkOptions } from './products.ts';
-import { projectQuadratic, type ProjectedQuadratic } from './projected.ts';
+import { projectWithProducts, type ProjectedQuadratic } from './projected.ts';
 
 /** One quantity along one direction: on B1, on each other batch (partition order, B1 left out), and on the full data. */
 export interface Measured {
@@ -253,15 +253,17 @@ export function biasStudy(p: Problem, data: Batch, options: BiasStudyOptions): B
     progress(`slopes and curvatures on ${M} batches`, m, M);
     const g = gradientOf(m), op = ops[m];
     for (const run of runs) {
+      // B_m u once per eigenvector: its curvature, and for u1, u2 Fig. 1's projected quadratic.
+      const products = run.eigenvectors.map((u) => op.apply(u));
       run.eigenvectors.forEach((u, i) => {
         run.eigenSlopes[i].push(directionalSlope(g, op, null, u)); // s_m(0, u) = uᵀg_m
-        run.eigenCurvatures[i].push(directionalCurvature(op, u)); // c_m(u) = uᵀB_m u
+        run.eigenCurvatures[i].push(dot(u, products[i])); // c_m(u) = uᵀB_m u   (Eq. 10)
       });
       run.cgDirections.forEach((d, j) => {
         run.cgSlopes[j].push(directionalSlope(g, op, j === 0 ? null : run.cgIterates[j], d)); // s_m(x_j, d_j), x_0 = 0
         run.cgCurvatures[j].push(directionalCurvature(op, d));
       });
-      if (k >= 2) run.projected.push(projectQuadratic(loss(p, b, chunk), g, op, run.eigenvectors[0], run.eigenvectors[1]));
+      if (k >= 2) run.projected.push(projectWithProducts(loss(p, b, chunk), g, run.eigenvectors[0], run.eigenvectors[1], products[0], products[1]));
     }
     gradients[m] = null; // done with g_m: one gradient is held at a time
   });

@@ -3,7 +3,7 @@ export { problem, type Problem, type Batch } from './problem.ts';
 export { loss, gradient, hessianVectorProduct, ggnVectorProduct, type ChunkOptions } from './products.ts';
 export { curvatureOperator, hessianOperator, ggnOperator, denseMatrix, hessianMatrix, ggnMatrix, type CurvatureKind } from './operators.ts';
 export { directionalSlope, directionalCurvature, newtonStep, overlapWeights } from './directional.ts';
-export { projectQuadratic, evaluateProjected, projectedGrid, type ProjectedQuadratic } from './projected.ts';
+export { projectQuadratic, projectWithProducts, evaluateProjected, projectedGrid, type ProjectedQuadratic } from './projected.ts';
 export { biasStudy, partitionData, ritzConsistency, median, type BiasStudy, type BiasStudyOptions, type B1Run, type BiasSummary, type ErrorSummary, type Measured } from './bias.ts';
 export { kfac, debiasKfac, debiasedKfac, kfacEigen, kfacOperator, type Kfac, type KfacBlock, type KfacOptions, type KfacType, type FactorEigen } from './kfac.ts';
 export { kfacBiasStudy, type KfacBiasStudy, type KfacBiasOptions, type KfacBiasAtSize, type KfacBiasRun } from './kfac-bias.ts';

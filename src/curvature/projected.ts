@@ -17,7 +17,11 @@ export interface ProjectedQuadratic {
 
 /** The quadratic L + gᵀx + ½ xᵀBx restricted to x = a u1 + b u2 (orthonormal u1, u2): two products with B. */
 export function projectQuadratic(value: number, g: Float64Array, b: LinearOperator, u1: Float64Array, u2: Float64Array): ProjectedQuadratic {
-  const bu1 = b.apply(u1), bu2 = b.apply(u2);
+  return projectWithProducts(value, g, u1, u2, b.apply(u1), b.apply(u2));
+}
+
+/** projectQuadratic with the products B u1 and B u2 at hand (the bias study has them from the curvatures uᵢᵀBuᵢ). */
+export function projectWithProducts(value: number, g: Float64Array, u1: Float64Array, u2: Float64Array, bu1: Float64Array, bu2: Float64Array): ProjectedQuadratic {
   const off = 0.5 * (dot(u1, bu2) + dot(u2, bu1));
   return { value, gradient: [dot(u1, g), dot(u2, g)], curvature: [[dot(u1, bu1), off], [off, dot(u2, bu2)]] };
 }
