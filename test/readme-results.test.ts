@@ -95,9 +95,12 @@ describe('README results', () => {
     for (const t of singles) expect(final(t)).toBeLessThanOrEqual(0.15);
     for (const size of [128, 256]) for (const t of runs('debiased', size)) expect(final(t)).toBeGreaterThanOrEqual(0.92); // "stays at 92–99 %"
     const small = runs('debiased', 32).map(final);
-    expect(Math.min(...small)).toBeCloseTo(0.337, 3); // "one of them to 34 %"
+    const degraded = small.filter((a) => a < 0.9).sort((a, b) => b - a);
+    expect(degraded).toHaveLength(2); // "two of the five to 38 % and 25 %"
+    expect(degraded[0]).toBeCloseTo(0.384, 3);
+    expect(degraded[1]).toBeCloseTo(0.253, 3);
     expect(Math.min(...small)).toBeGreaterThan(Math.max(...runs('single', 32).map(final))); // "far less than single-batch CG"
-    expect(final(runs('full')[0])).toBeCloseTo(0.354, 3); // "35 % after 50 iterations"
+    expect(final(runs('full')[0])).toBeCloseTo(0.351, 3); // "35 % after 50 iterations"
     expect(final(runs('debiased-full')[0])).toBeCloseTo(0.986, 3); // "stays at 98.6 %"
   });
 

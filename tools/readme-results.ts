@@ -41,7 +41,7 @@ export function reproduceSection(r: ReproduceReport, command: string): string {
 
 /** What `mbquad bias` writes (the fields read here). */
 export interface BiasReport {
-  settings: { source: string; trainSettings: TrainSettings; checkpoint: string | null; weightDecay: number; k: number; repeats: number; seed: number; backend: string };
+  settings: { source: string; trainSettings: TrainSettings; checkpoint: string | null; weightDecay: number; k: number; repeats: number; seed: number; backend: string; kinds: string[] };
   atTheta: { objective: number; gradientNorm: number; trainAccuracy: number; testAccuracy: number | null };
   studies: BiasStudy[];
   kfac?: KfacBiasStudy | null;
@@ -60,7 +60,7 @@ export function biasSection(report: BiasReport): string {
     ? `the checkpoint ${report.settings.checkpoint}`
     : `the digits CNN trained by \`mbquad bias\` itself: ${t.optimizer.toUpperCase()}, learning rate ${t.learningRate}${t.optimizer === 'sgd' ? `, momentum ${t.momentum}` : ''}, weight decay ${t.weightDecay}, batches of ${t.batchSize}, ${t.epochs} epochs${t.milestones.length ? `, ×${t.gamma} at epochs ${t.milestones.join(', ')}` : ''}, seed ${t.seed}`;
   const paragraph = [
-    `Measured with \`npx mbquad bias --out docs/bias\` (curvature products on ${report.settings.backend}) on ${training}.`,
+    `Measured with \`npx mbquad bias${report.kfac ? ` --curvature ${[...report.settings.kinds, 'kfac'].join(',')}` : ''} --out docs/bias\` (curvature products on ${report.settings.backend}) on ${training}.`,
     `At θ the full-data objective (Eq. 1, λ = ${report.settings.weightDecay}) is ${report.atTheta.objective.toPrecision(4)}, ‖∇L(θ)‖ = ${report.atTheta.gradientNorm.toExponential(2)},`,
     `the training accuracy ${(100 * report.atTheta.trainAccuracy).toFixed(2)} %${report.atTheta.testAccuracy === null ? '' : ` and the test accuracy ${(100 * report.atTheta.testAccuracy).toFixed(2)} %`}.`,
     `Each study uses ${first.numExamples.toLocaleString('en-US')} of the training images (the partition drops the remainder of a seeded shuffle);`,
