@@ -16,6 +16,7 @@
  */
 import { cg, cgIterations, type CgStopReason } from '../linalg/cg.ts';
 import { debiasedCg, debiasedCgIterations } from '../linalg/debiased-cg.ts';
+import type { LinearOperator } from '../linalg/operator.ts';
 import { norm } from '../linalg/vector.ts';
 import { batchOf, partitionBatches, type Dataset } from '../nn/data/dataset.ts';
 import { evaluate } from '../nn/train.ts';
@@ -164,6 +165,11 @@ const negated = (v: Float64Array) => v.map((x) => -x);
 const distances = (iterates: Float64Array[]) => iterates.map(norm);
 const stepsOf = (iterates: Float64Array[]) => iterates.slice(1).map((x, k) => norm(x.map((v, i) => v - iterates[k][i])));
 
+/** The Newton system of a batch's GGN quadratic, (G_B + λD) x = −g_B, as CG's (operator, right-hand side). */
+function newtonSystem(p: Problem, batch: Batch, chunk: ChunkOptions): [LinearOperator, Float64Array] {
+  return [ggnOperator(p, batch, chunk), negated(gradient(p, batch, chunk))];
+}
+
 /** Repeat r's batches: halves 2r and 2r+1 of the partition into |B|/2, and their union (|B|). */
 function repeatBatches(train: Dataset, halves: Int32Array[], r: number): { first: Batch; second: Batch; union: Batch } {
   return { first: batchOf(train, halves[2 * r]), second: batchOf(train, halves[2 * r + 1]), union: batchOf(train, [...halves[2 * r], ...halves[2 * r + 1]]) };
@@ -172,7 +178,7 @@ function repeatBatches(train: Dataset, halves: Int32Array[], r: number): { first
 /** Plain CG on the quadratic of one batch: (G_B + λD) x = −g_B. */
 function singleRun(p: Problem, batch: Batch, examples: number, K: number, options: ChunkOptions, train: Dataset, test: Dataset | null, method: CgMethod, repeat: number): CgTrajectory {
   const chunk = { chunkSize: options.chunkSize };
-  const run = cg(ggnOperator(p, batch, chunk), negated(gradient(p, batch, chunk)), { maxIter: K, tol: 0 });
+  const run = cg(...newtonSystem(p, batch, chunk), { maxIter: K, tol: 0 });
   return {
     method, repeat, directionExamples: examples, stepExamples: examples, iterations: run.iterations, reason: run.reason, matvecs: run.matvecs,
     steps: stepsOf(run.iterates), distances: distances(run.iterates), metrics: evaluateIterates(p, run.iterates, train, test),
@@ -182,7 +188,7 @@ function singleRun(p: Problem, batch: Batch, examples: number, K: number, option
 /** Debiased CG: directions from `directions`' quadratic, step sizes from `steps`' (Eq. 8, Eq. 12). */
 function debiasedRun(p: Problem, directions: Batch, steps: Batch, examples: [number, number], K: number, options: ChunkOptions, train: Dataset, test: Dataset | null, method: CgMethod, repeat: number): CgTrajectory {
   const chunk = { chunkSize: options.chunkSize };
-  const run = debiasedCg(ggnOperator(p, directions, chunk), negated(gradient(p, directions, chunk)), ggnOperator(p, steps, chunk), negated(gradient(p, steps, chunk)), { maxIter: K, tol: 0 });
+  const run = debiasedCg(...newtonSystem(p, directions, chunk), ...newtonSystem(p, steps, chunk), { maxIter: K, tol: 0 });
   return {
     method, repeat, directionExamples: examples[0], stepExamples: examples[1], iterations: run.steps.length, reason: run.reason, matvecs: run.matvecs,
     steps: run.steps.map(Math.abs), distances: distances(run.iterates), metrics: evaluateIterates(p, run.iterates, train, test),
@@ -324,8 +330,8 @@ export function cgStepper(p: Problem, train: Dataset, test: Dataset | null, opti
   const { first, second, union } = repeatBatches(train, halves, r);
   const chunk = { chunkSize: options.chunkSize };
   // tol 0 and no recording, as cgStudy's runs (the stepper keeps only the metrics).
-  const single = cgIterations(ggnOperator(p, union, chunk), negated(gradient(p, union, chunk)), { tol: 0, record: false });
-  const debiased = debiasedCgIterations(ggnOperator(p, first, chunk), negated(gradient(p, first, chunk)), ggnOperator(p, second, chunk), negated(gradient(p, second, chunk)), { tol: 0 });
+  const single = cgIterations(...newtonSystem(p, union, chunk), { tol: 0, record: false });
+  const debiased = debiasedCgIterations(...newtonSystem(p, first, chunk), ...newtonSystem(p, second, chunk), { tol: 0 });
   const start = evaluateIterates(p, [new Float64Array(p.model.numParams)], train, test);
   const line = (method: CgStepLine['method']): CgStepLine => ({ method, iterations: 0, stopped: null, steps: [], metrics: structuredClone(start) });
   /** Appends θ0 + x_{k+1}'s metrics and the step (as cgStudy reports it: ‖x_{k+1} − x_k‖ for CG, |τ̃_k| for debiased CG). */

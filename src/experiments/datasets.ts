@@ -33,7 +33,6 @@ export function readMaybeGzip(path: string): Uint8Array {
 }
 
 export type { Split } from '../nn/data/dataset.ts';
-export { standardize } from '../nn/data/dataset.ts';
 
 /** The shipped digits: /16, stratified 80/20 split with Random(0), standardized (data/README.md). */
 export function loadDigitsSplit(path = DIGITS_PATH): Split {

@@ -43,7 +43,7 @@ export interface EigenPanelOptions {
   batchSize: number;
   /** B1's index in the partition. */
   batch: number;
-  /** Eigen- and CG directions (≥ 2: Fig. 1 needs the top two). */
+  /** Top eigenvectors of B1 (≥ 2: Fig. 1 needs the top two). */
   k: number;
   /** Seed of the partition ("resample" draws a new one). */
   seed: number;

@@ -67,9 +67,13 @@ export interface CgResult {
 
 /** Conjugate gradients (Algorithm 1, MATH.md §2) for A x = b, recording the trajectory; stops on tolerance, maxIter, non-positive curvature or a non-finite value. */
 export function cg(op: LinearOperator, b: Float64Array, options: CgOptions = {}): CgResult {
-  const iterations = cgIterations(op, b, options);
+  return runToEnd(cgIterations(op, b, options), options.callback);
+}
+
+/** Runs an iteration generator (cgIterations, debiasedCgIterations) to its result, handing each iteration to `callback`; true from it stops there. */
+export function runToEnd<I, R>(iterations: Generator<I, R, boolean | undefined>, callback?: (iteration: I) => boolean | void): R {
   let step = iterations.next();
-  while (!step.done) step = iterations.next(options.callback?.(step.value) === true);
+  while (!step.done) step = iterations.next(callback?.(step.value) === true);
   return step.value;
 }
 

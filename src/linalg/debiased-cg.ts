@@ -11,7 +11,7 @@
  * value with 'non-finite'. With op2 = op1 and b2 = b1 the iterates are plain CG's.
  */
 import { fail } from '../tensor/index.ts';
-import { cgIterations, type CgResult, type CgStopReason } from './cg.ts';
+import { cgIterations, runToEnd, type CgResult, type CgStopReason } from './cg.ts';
 import { countedProducts, type LinearOperator } from './operator.ts';
 import { checkFinite, checkVector, dot } from './vector.ts';
 
@@ -50,10 +50,7 @@ export interface DebiasedCgIteration {
 
 /** Debiased CG (Eq. 8 with the Eq. 12 recursion); see the file header. */
 export function debiasedCg(op1: LinearOperator, b1: Float64Array, op2: LinearOperator, b2: Float64Array, options: DebiasedCgOptions = {}): DebiasedCgResult {
-  const iterations = debiasedCgIterations(op1, b1, op2, b2, options);
-  let step = iterations.next();
-  while (!step.done) step = iterations.next(options.callback?.(step.value) === true);
-  return step.value;
+  return runToEnd(debiasedCgIterations(op1, b1, op2, b2, options), options.callback);
 }
 
 /**

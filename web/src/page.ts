@@ -72,7 +72,7 @@ function requestEigen(): void {
 
 function requestCgReset(): void {
   const size = integer(cgBatchSize);
-  const pairs = Math.floor(trainExamples / size);
+  const pairs = batchCount(size); // pair r uses halves 2r and 2r+1 of |B|/2, i.e. the r-th |B| examples
   cgRepeat.max = String(pairs - 1);
   let r = integer(cgRepeat);
   if (!(r >= 0 && r < pairs)) cgRepeat.value = String((r = 0));
