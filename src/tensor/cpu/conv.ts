@@ -11,16 +11,11 @@
  * the transpose of im2col. The cols buffer is reused across images and calls (one per thread).
  * Each kernel runs over a range of images (…Images): parallel.ts plans whole calls as such ranges,
  * which any thread can run; the weight gradient's ranges are summed in a fixed order there.
+ * The image loops run on either kernel set (kernels.ts): this file's im2col and col2im with
+ * gemm.ts, or their WebAssembly twins, with the same bits.
  */
 import type { ConvGeometry } from '../geometry.ts';
-import { gemm } from './gemm.ts';
-
-let colsBuffer = new Float64Array(0);
-
-function colsFor(size: number): Float64Array {
-  if (colsBuffer.length < size) colsBuffer = new Float64Array(size);
-  return colsBuffer;
-}
+import type { Float64Kernels } from './kernels.ts';
 
 /**
  * Output columns xo whose input column xo·stride − pad + j lies inside [0, w): a contiguous
@@ -63,7 +58,7 @@ export function im2col(x: Float64Array, n: number, g: ConvGeometry, cols: Float6
 }
 
 /** Adds cols [c·kh·kw, ho·wo] back into image n of dx (the transpose of im2col). */
-function col2im(cols: Float64Array, n: number, g: ConvGeometry, dx: Float64Array): void {
+export function col2im(cols: Float64Array, n: number, g: ConvGeometry, dx: Float64Array): void {
   const { c, h, w, kh, kw, strideH, strideW, padH, padW, ho, wo } = g;
   const hw = ho * wo;
   let row = 0;
@@ -86,33 +81,33 @@ function col2im(cols: Float64Array, n: number, g: ConvGeometry, dx: Float64Array
 }
 
 /** y [n, o, ho, wo] = conv2d(x [n, c, h, w], w [o, c, kh, kw]) (cross-correlation, as PyTorch) for images [first, end), written into y (each image's output is its own). */
-export function conv2dForwardImages(x: Float64Array, weight: Float64Array, g: ConvGeometry, y: Float64Array, first: number, end: number): void {
+export function conv2dForwardImages(kernels: Float64Kernels, x: Float64Array, weight: Float64Array, g: ConvGeometry, y: Float64Array, first: number, end: number): void {
   const K = g.c * g.kh * g.kw, hw = g.ho * g.wo;
-  const cols = colsFor(K * hw);
+  const cols = kernels.cols(K * hw);
   for (let n = first; n < end; n++) {
-    im2col(x, n, g, cols);
-    gemm(g.o, hw, K, weight, 0, K, 1, cols, 0, hw, 1, y, n * g.o * hw, hw, false);
+    kernels.im2col(x, n, g, cols);
+    kernels.gemm(g.o, hw, K, weight, 0, K, 1, cols, 0, hw, 1, y, n * g.o * hw, hw, false);
   }
 }
 
 /** dx [n, c, h, w] = adjoint of x ↦ conv2d(x, w) applied to gy [n, o, ho, wo], for images [first, end), added into dx (zero on entry; images do not overlap). */
-export function conv2dInputGradImages(gy: Float64Array, weight: Float64Array, g: ConvGeometry, dx: Float64Array, first: number, end: number): void {
+export function conv2dInputGradImages(kernels: Float64Kernels, gy: Float64Array, weight: Float64Array, g: ConvGeometry, dx: Float64Array, first: number, end: number): void {
   const K = g.c * g.kh * g.kw, hw = g.ho * g.wo;
-  const cols = colsFor(K * hw);
+  const cols = kernels.cols(K * hw);
   for (let n = first; n < end; n++) {
     // cols = Wmᵀ · gy_n: Wmᵀ(r, oc) = weight[oc·K + r].
-    gemm(K, hw, g.o, weight, 0, 1, K, gy, n * g.o * hw, hw, 1, cols, 0, hw, false);
-    col2im(cols, n, g, dx);
+    kernels.gemm(K, hw, g.o, weight, 0, 1, K, gy, n * g.o * hw, hw, 1, cols, 0, hw, false);
+    kernels.col2im(cols, n, g, dx);
   }
 }
 
 /** dW [o, c, kh, kw] = adjoint of w ↦ conv2d(x, w) applied to gy [n, o, ho, wo], over images [first, end): dw = Σ_n gy_n · cols_nᵀ, the images in order (dw overwritten). */
-export function conv2dWeightGradImages(x: Float64Array, gy: Float64Array, g: ConvGeometry, dw: Float64Array, first: number, end: number): void {
+export function conv2dWeightGradImages(kernels: Float64Kernels, x: Float64Array, gy: Float64Array, g: ConvGeometry, dw: Float64Array, first: number, end: number): void {
   const K = g.c * g.kh * g.kw, hw = g.ho * g.wo;
-  const cols = colsFor(K * hw);
+  const cols = kernels.cols(K * hw);
   for (let n = first; n < end; n++) {
-    im2col(x, n, g, cols);
+    kernels.im2col(x, n, g, cols);
     // dW (+)= gy_n · cols_nᵀ: colsᵀ(t, r) = cols[r·hw + t].
-    gemm(g.o, K, hw, gy, n * g.o * hw, hw, 1, cols, 0, 1, hw, dw, 0, K, n > first);
+    kernels.gemm(g.o, K, hw, gy, n * g.o * hw, hw, 1, cols, 0, 1, hw, dw, 0, K, n > first);
   }
 }

@@ -17,7 +17,7 @@
 
 const MR = 4;
 const NR = 4;
-const KC = 384;
+export const KC = 384;
 const NC = 128;
 
 let packedA = new Float64Array(MR * KC);
@@ -27,14 +27,18 @@ let packedB = new Float64Array(KC * NC);
  * C(i,j) (+)= Σ_p A(i,p) B(p,j) for i < m, j < n, p < k, where
  * A(i,p) = a[aOff + i·aRow + p·aCol], B(p,j) = b[bOff + p·bRow + j·bCol],
  * C(i,j) = c[cOff + i·ldc + j]. With `accumulate` false, C is overwritten.
+ * (The contract of this file's gemm and of its WebAssembly twin.)
  */
-export function gemm(
+export type Gemm = (
   m: number, n: number, k: number,
   a: Float64Array, aOff: number, aRow: number, aCol: number,
   b: Float64Array, bOff: number, bRow: number, bCol: number,
   c: Float64Array, cOff: number, ldc: number,
   accumulate: boolean,
-): void {
+) => void;
+
+/** The reference GEMM (the Gemm contract above). */
+export const gemm: Gemm = (m, n, k, a, aOff, aRow, aCol, b, bOff, bRow, bCol, c, cOff, ldc, accumulate) => {
   if (m === 0 || n === 0) return;
   if (k === 0) {
     if (!accumulate) for (let i = 0; i < m; i++) c.fill(0, cOff + i * ldc, cOff + i * ldc + n);
@@ -63,7 +67,7 @@ export function gemm(
       }
     }
   }
-}
+};
 
 /** Packs an mr×kc block of A into a 4-row panel: dst[p·4 + r] = A(r, p), zero rows past mr. */
 function packA(a: Float64Array, off: number, rowStride: number, colStride: number, mr: number, kc: number, dst: Float64Array): void {

@@ -17,12 +17,17 @@
  * a worker can run its chunks with `runChunk`. This module has no threads and no Node API: the
  * Node thread pool (src/experiments/thread-pool.ts) is installed with `setKernelRunner`; without
  * one, every call runs on the calling thread, as in a browser.
+ *
+ * Chunks run on a kernel set (kernels.ts): the TypeScript reference, or its WebAssembly twin over
+ * a memory that holds the operands (the calling thread's own, or the pool's shared arena). Both
+ * give the same bits, so neither the kernels nor the thread count can change a result.
  */
 import type { ConvGeometry, MatmulGeometry } from '../geometry.ts';
 import { fail } from '../errors.ts';
 import { allocate } from '../memory.ts';
 import { conv2dForwardImages, conv2dInputGradImages, conv2dWeightGradImages } from './conv.ts';
-import { gemm } from './gemm.ts';
+import { callingThreadWasm, typescriptKernels, type Float64Kernels } from './kernels.ts';
+import { align16, WasmKernels } from './wasm/runtime.ts';
 
 /** The kernels a call can run; the numbers travel to worker threads. */
 export const KERNEL = { matmul: 0, conv2d: 1, conv2dInputGrad: 2, conv2dWeightGrad: 3 } as const;
@@ -44,6 +49,8 @@ export interface KernelCall {
   accumulates: boolean;
   chunks: number;
   flops: number;
+  /** Doubles of scratch each thread needs besides the GEMM's (im2col's columns of one image). */
+  scratch: number;
   /** Turns the chunks' output into the call's result on the calling thread (e.g. adds partial sums); default: as is. */
   finish?: (output: Float64Array) => Float64Array;
 }
@@ -76,12 +83,63 @@ export function runKernel(call: KernelCall): Float64Array {
   return runner?.run(call) ?? runCall(call);
 }
 
-/** Runs every chunk of a call, in order, on the calling thread. */
+/**
+ * Runs every chunk of a call, in order, on the calling thread: in its WebAssembly memory when
+ * the WebAssembly kernels are chosen (and the call fits wasm32's 4 GiB), else in TypeScript.
+ */
 export function runCall(call: KernelCall): Float64Array {
+  const wasm = callingThreadWasm();
+  if (wasm !== null) {
+    const out = runCallIn(wasm, call);
+    if (out !== null) return out;
+  }
   const out = allocate(call.outputLength);
   const operands = [call.params, ...call.inputs, out];
-  for (let chunk = 0; chunk < call.chunks; chunk++) runChunk(call.kind, operands, chunk);
+  for (let chunk = 0; chunk < call.chunks; chunk++) runChunk(call.kind, operands, chunk, typescriptKernels);
   return call.finish ? call.finish(out) : out;
+}
+
+/**
+ * Where a call lies in a kernel memory: `threads` scratch regions of `scratchBytes` from 0, then
+ * each input at inputAt[i] and the output at outputAt (16-byte aligned byte addresses).
+ */
+export interface CallLayout {
+  scratchBytes: number;
+  inputAt: number[];
+  outputAt: number;
+  totalBytes: number;
+}
+
+export function callLayout(call: KernelCall, threads: number): CallLayout {
+  const scratchBytes = WasmKernels.scratchBytes(call.scratch);
+  let at = threads * scratchBytes;
+  const inputAt = call.inputs.map((x) => {
+    const start = at;
+    at += align16(8 * x.length);
+    return start;
+  });
+  const outputAt = at;
+  return { scratchBytes, inputAt, outputAt, totalBytes: outputAt + align16(8 * call.outputLength) };
+}
+
+/** A call run in a thread's own WebAssembly memory: inputs copied in, chunks in order, the output copied out; null if it does not fit. */
+function runCallIn(wasm: WasmKernels, call: KernelCall): Float64Array | null {
+  const layout = callLayout(call, 1);
+  if (!wasm.ensure(layout.totalBytes)) return null;
+  wasm.setScratch(0, call.scratch);
+  const inputs = call.inputs.map((x, i) => {
+    const view = wasm.view(layout.inputAt[i], x.length);
+    view.set(x);
+    return view;
+  });
+  const output = wasm.view(layout.outputAt, call.outputLength);
+  if (call.accumulates) output.fill(0);
+  const operands = [call.params, ...inputs, output];
+  for (let chunk = 0; chunk < call.chunks; chunk++) runChunk(call.kind, operands, chunk, wasm);
+  if (call.finish) return call.finish(output);
+  const out = allocate(call.outputLength);
+  out.set(output);
+  return out;
 }
 
 /**
@@ -122,7 +180,7 @@ export function matmulCall(a: Float64Array, b: Float64Array, g: MatmulGeometry, 
   params.set(g.aOffsets, MATMUL_HEADER);
   params.set(g.bOffsets, MATMUL_HEADER + g.batch);
   return {
-    op: 'matmul', kind: KERNEL.matmul, params, inputs: [a, b], outputLength: g.batch * g.m * g.n, accumulates: false,
+    op: 'matmul', kind: KERNEL.matmul, params, inputs: [a, b], outputLength: g.batch * g.m * g.n, accumulates: false, scratch: 0,
     chunks: g.batch * blockCount(g.m, rowBlock) * blockCount(g.n, colBlock), flops: 2 * g.batch * g.m * g.n * g.k,
   };
 }
@@ -131,6 +189,9 @@ const convParams = (g: ConvGeometry, block: number): Float64Array =>
   Float64Array.of(g.n, g.c, g.h, g.w, g.o, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, g.ho, g.wo, block);
 
 const convFlops = (g: ConvGeometry): number => 2 * g.n * g.o * g.c * g.kh * g.kw * g.ho * g.wo;
+
+/** Doubles of one image's im2col columns: [c·kh·kw, ho·wo]. */
+const columnsOf = (g: ConvGeometry): number => g.c * g.kh * g.kw * g.ho * g.wo;
 
 /** Images per chunk for the image-parallel kernels. */
 const imagesPerChunk = (g: ConvGeometry, threads: number): number =>
@@ -141,7 +202,7 @@ export function conv2dCall(x: Float64Array, weight: Float64Array, g: ConvGeometr
   const block = imagesPerChunk(g, threads);
   return {
     op: 'conv2d', kind: KERNEL.conv2d, params: convParams(g, block), inputs: [x, weight],
-    outputLength: g.n * g.o * g.ho * g.wo, accumulates: false, chunks: Math.ceil(g.n / block), flops: convFlops(g),
+    outputLength: g.n * g.o * g.ho * g.wo, accumulates: false, scratch: columnsOf(g), chunks: Math.ceil(g.n / block), flops: convFlops(g),
   };
 }
 
@@ -150,7 +211,7 @@ export function conv2dInputGradCall(gy: Float64Array, weight: Float64Array, g: C
   const block = imagesPerChunk(g, threads);
   return {
     op: 'conv2dInputGrad', kind: KERNEL.conv2dInputGrad, params: convParams(g, block), inputs: [gy, weight],
-    outputLength: g.n * g.c * g.h * g.w, accumulates: true, chunks: Math.ceil(g.n / block), flops: convFlops(g),
+    outputLength: g.n * g.c * g.h * g.w, accumulates: true, scratch: columnsOf(g), chunks: Math.ceil(g.n / block), flops: convFlops(g),
   };
 }
 
@@ -180,7 +241,7 @@ export function conv2dWeightGradCall(x: Float64Array, gy: Float64Array, g: ConvG
   const groups = Math.ceil(g.n / block);
   return {
     op: 'conv2dWeightGrad', kind: KERNEL.conv2dWeightGrad, params: convParams(g, block), inputs: [x, gy],
-    outputLength: Math.max(1, groups) * size, accumulates: groups === 0, chunks: groups, flops: convFlops(g),
+    outputLength: Math.max(1, groups) * size, accumulates: groups === 0, scratch: columnsOf(g), chunks: groups, flops: convFlops(g),
     finish: groups > 1 ? (partials) => sumPartials(partials, groups, size) : undefined,
   };
 }
@@ -191,9 +252,10 @@ function convGeometry(p: Float64Array): ConvGeometry {
 
 /**
  * Runs chunk `chunk` of a call whose operands are [params, ...inputs, output] (the output
- * zero on entry, as `allocate` gives it). The same function runs on every thread.
+ * zero on entry, as `allocate` gives it) with `kernels`, whose memory must hold the inputs and
+ * the output (any for the TypeScript kernels). The same function runs on every thread.
  */
-export function runChunk(kind: number, operands: readonly Float64Array[], chunk: number): void {
+export function runChunk(kind: number, operands: readonly Float64Array[], chunk: number, kernels: Float64Kernels = typescriptKernels): void {
   const p = operands[0];
   const out = operands[operands.length - 1];
   switch (kind) {
@@ -208,21 +270,21 @@ export function runChunk(kind: number, operands: readonly Float64Array[], chunk:
       const aRow = transA ? 1 : k, aCol = transA ? m : 1;
       const bRow = transB ? 1 : n, bCol = transB ? k : 1;
       const aOff = p[MATMUL_HEADER + t], bOff = p[MATMUL_HEADER + batch + t];
-      gemm(rows, cols, k, operands[1], aOff + r0 * aRow, aRow, aCol, operands[2], bOff + c0 * bCol, bRow, bCol, out, t * m * n + r0 * n + c0, n, false);
+      kernels.gemm(rows, cols, k, operands[1], aOff + r0 * aRow, aRow, aCol, operands[2], bOff + c0 * bCol, bRow, bCol, out, t * m * n + r0 * n + c0, n, false);
       return;
     }
     case KERNEL.conv2d:
     case KERNEL.conv2dInputGrad: {
       const g = convGeometry(p), block = p[13];
       const first = chunk * block, end = Math.min(g.n, first + block);
-      if (kind === KERNEL.conv2d) conv2dForwardImages(operands[1], operands[2], g, out, first, end);
-      else conv2dInputGradImages(operands[1], operands[2], g, out, first, end);
+      if (kind === KERNEL.conv2d) conv2dForwardImages(kernels, operands[1], operands[2], g, out, first, end);
+      else conv2dInputGradImages(kernels, operands[1], operands[2], g, out, first, end);
       return;
     }
     case KERNEL.conv2dWeightGrad: {
       const g = convGeometry(p), block = p[13], size = g.o * g.c * g.kh * g.kw;
       const first = chunk * block;
-      conv2dWeightGradImages(operands[1], operands[2], g, out.subarray(chunk * size, (chunk + 1) * size), first, Math.min(g.n, first + block));
+      conv2dWeightGradImages(kernels, operands[1], operands[2], g, out.subarray(chunk * size, (chunk + 1) * size), first, Math.min(g.n, first + block));
       return;
     }
     default:
