@@ -2,7 +2,7 @@
  * A pool of worker threads for the CPU backend's float64 GEMM and convolutions (Node only).
  *
  * The engine's API stays synchronous: the calling thread copies a call's operands into a
- * shared arena (a SharedArrayBuffer), wakes the workers, takes chunks itself, and waits for the
+ * shared arena (a shared WebAssembly memory), wakes the workers, takes chunks itself, and waits for the
  * rest with Atomics.wait — which Node's main thread may do and a browser's main thread may not
  * (there no pool is installed and every call runs on the calling thread). Chunks are handed out
  * first come, first served (one atomic counter), so a worker that is still starting or paused by
@@ -25,6 +25,10 @@
  *
  * Workers start lazily on the first call above the size threshold, are unref'd (they never keep a
  * process alive) and wait in Atomics.wait between jobs, costing nothing.
+ *
+ * Every thread runs the kernels the caller runs (src/tensor/cpu/kernels.ts: the job says which):
+ * the WebAssembly ones directly on the arena, each thread in its own scratch region at the start of
+ * the arena (the GEMM's panels, im2col's columns), or the TypeScript ones on views of it.
  */
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
@@ -32,12 +36,16 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { fail, MbquadError } from '../tensor/errors.ts';
-import { allocate } from '../tensor/memory.ts';
-import { kernelRunner, runChunk, setKernelRunner, type KernelCall, type KernelRunner } from '../tensor/cpu/parallel.ts';
+import { allocateUnfilled } from '../tensor/memory.ts';
+import { callLayout, kernelRunner, runChunk, setKernelRunner, type KernelCall, type KernelRunner } from '../tensor/cpu/parallel.ts';
+import { kernelKind, typescriptKernels } from '../tensor/cpu/kernels.ts';
+import { MAX_PAGES, PAGE_BYTES, WasmKernels, webAssembly, type WasmMemory } from '../tensor/cpu/wasm/runtime.ts';
 
 /** Slots of the control block (Int32Array indices). */
 export const SLOT = {
   generation: 0, next: 1, done: 2, active: 3, failed: 4, exited: 5, kind: 6, chunks: 7, arena: 8, operands: 9, ready: 10, workerChunks: 11,
+  /** 1: the WebAssembly kernels, thread t's scratch at t·scratchBytes holding scratchCols doubles of columns; 0: TypeScript. */
+  kernels: 12, scratchBytes: 13, scratchCols: 14, workerWasmChunks: 15,
   /** [offset, length] in the arena of operand i at table + 2i (params, inputs…, output). */
   table: 16,
 } as const;
@@ -119,13 +127,32 @@ const { workerData } = require('node:worker_threads');
 })();
 `;
 
-/** What a worker receives at start; later arenas come through `port`. */
+/** What a worker receives at start; arenas come through `port`. */
 export interface WorkerStart {
   control: SharedArrayBuffer;
   port: MessagePort;
   entry: string;
   tsx: string | null;
+  /** The worker's thread number (1 … threads − 1; the caller is 0): its scratch region. */
+  index: number;
 }
+
+/** An arena as it travels to a worker: a shared WebAssembly memory (a SharedArrayBuffer where WebAssembly is missing). */
+export interface ArenaMessage {
+  arena: WasmMemory | SharedArrayBuffer;
+  generation: number;
+}
+
+/** The arena's doubles as a view, and the WebAssembly kernels on it (null where they cannot run). */
+export function openArena(arena: WasmMemory | SharedArrayBuffer): { view: Float64Array; kernels: WasmKernels | null } {
+  if (arena instanceof SharedArrayBuffer) return { view: new Float64Array(arena), kernels: null };
+  const kernels = WasmKernels.create(arena, true);
+  const length = arena.buffer.byteLength / 8;
+  return { view: kernels ? kernels.view(0, length) : new Float64Array(arena.buffer), kernels };
+}
+
+/** Arena bytes at most: wasm32's 4 GiB (a larger call runs on the calling thread). */
+const MAX_ARENA_BYTES = MAX_PAGES * PAGE_BYTES;
 
 /** A pool of threads that runs the CPU backend's kernel calls (a KernelRunner; install it with useThreads). */
 export class ThreadPool implements KernelRunner {
@@ -134,7 +161,9 @@ export class ThreadPool implements KernelRunner {
   readonly stallTimeoutMs: number;
   private workers: { worker: Worker; port: MessagePort }[] = [];
   private control: Int32Array | null = null;
+  private arenaMemory: WasmMemory | SharedArrayBuffer | null = null;
   private arena: Float64Array = new Float64Array(0);
+  private arenaKernels: WasmKernels | null = null;
   private arenaGeneration = 0;
 
   constructor(options: ThreadPoolOptions = {}) {
@@ -160,6 +189,11 @@ export class ThreadPool implements KernelRunner {
     return this.control ? Atomics.load(this.control, SLOT.workerChunks) : 0;
   }
 
+  /** Of those, the chunks they ran with the WebAssembly kernels. */
+  get wasmChunksRunByWorkers(): number {
+    return this.control ? Atomics.load(this.control, SLOT.workerWasmChunks) : 0;
+  }
+
   /** The output of a call on the pool's threads, or null (run it on the calling thread) below the threshold. */
   run(call: KernelCall): Float64Array | null {
     if (this.threads === 1 || call.flops < this.minFlops || call.chunks < 2) return null;
@@ -169,7 +203,7 @@ export class ThreadPool implements KernelRunner {
   /** Runs a call whose chunks only the workers take (for the pool's failure tests: FAULT kinds). */
   runOnWorkers(call: KernelCall): Float64Array {
     if (this.threads === 1) fail('ThreadPool.runOnWorkers', 'a pool of at least 2 threads, given 1');
-    return this.execute(call, true);
+    return this.execute(call, true) ?? fail('ThreadPool.runOnWorkers', 'the call does not fit the 4 GiB arena');
   }
 
   /** Terminates the workers; a later call starts new ones. */
@@ -188,9 +222,9 @@ export class ThreadPool implements KernelRunner {
     const { entry, tsx } = workerEntry();
     for (let i = 1; i < this.threads; i++) {
       const { port1, port2 } = new MessageChannel();
-      const start: WorkerStart = { control: buffer, port: port2, entry, tsx };
+      const start: WorkerStart = { control: buffer, port: port2, entry, tsx, index: i };
       const worker = new Worker(BOOTSTRAP, { eval: true, workerData: start, transferList: [port2] });
-      port1.postMessage({ arena: this.arena.buffer, generation: this.arenaGeneration });
+      if (this.arenaMemory) port1.postMessage({ arena: this.arenaMemory, generation: this.arenaGeneration } satisfies ArenaMessage);
       // An exit the worker could not report itself (killed, out of memory) is seen by the next call.
       worker.on('exit', () => { if (this.control === control) { Atomics.store(control, SLOT.exited, 1); Atomics.notify(control, SLOT.done); } });
       worker.on('error', () => { /* the exit handler above records it */ });
@@ -202,12 +236,18 @@ export class ThreadPool implements KernelRunner {
     return control;
   }
 
-  /** An arena of at least `size` doubles, shared with the workers (a larger one replaces it). */
-  private arenaFor(size: number): Float64Array {
-    if (this.arena.length >= size) return this.arena;
-    this.arena = new Float64Array(new SharedArrayBuffer(8 * Math.max(size, Math.ceil(1.5 * this.arena.length))));
+  /**
+   * An arena of at least `bytes`, shared with the workers (a larger one replaces it and is sent to
+   * them), or null if wasm32's 4 GiB cannot hold it.
+   */
+  private arenaFor(bytes: number): Float64Array | null {
+    if (this.arena.byteLength >= bytes) return this.arena;
+    if (bytes > MAX_ARENA_BYTES) return null;
+    const size = Math.min(MAX_ARENA_BYTES, Math.max(bytes, Math.ceil(1.5 * this.arena.byteLength)));
+    this.arenaMemory = webAssembly ? WasmKernels.newMemory(true, size) : new SharedArrayBuffer(8 * Math.ceil(size / 8));
+    ({ view: this.arena, kernels: this.arenaKernels } = openArena(this.arenaMemory));
     this.arenaGeneration++;
-    for (const { port } of this.workers) port.postMessage({ arena: this.arena.buffer, generation: this.arenaGeneration });
+    for (const { port } of this.workers) port.postMessage({ arena: this.arenaMemory, generation: this.arenaGeneration } satisfies ArenaMessage);
     return this.arena;
   }
 
@@ -242,30 +282,34 @@ export class ThreadPool implements KernelRunner {
     return new TextDecoder().decode(bytes.slice(0, end < 0 ? MESSAGE_BYTES : end));
   }
 
-  private execute(call: KernelCall, workersOnly: boolean): Float64Array {
+  private execute(call: KernelCall, workersOnly: boolean): Float64Array | null {
     const operands = [call.params, ...call.inputs];
     if (operands.length + 1 > MAX_OPERANDS) fail('ThreadPool', `at most ${MAX_OPERANDS - 1} operands, given ${operands.length}`);
     const control = this.start();
     if (Atomics.load(control, SLOT.exited) !== 0) {
       this.breakDown(call.op, `a worker thread had ended (${this.failure(control) ?? 'no message'})`);
     }
-    const total = operands.reduce((s, x) => s + x.length, 0) + call.outputLength;
-    if (total > 2 ** 31 - 1) fail(call.op, `operands of at most 2³¹ − 1 doubles in all for the thread pool, given ${total}`);
-    const arena = this.arenaFor(total);
+    const layout = callLayout(call, this.threads);
+    const arena = this.arenaFor(layout.totalBytes);
+    if (arena === null) return null;
+    // The operands in the job's order: params, inputs…, output (offsets in doubles).
+    const places = [layout.paramsAt, ...layout.inputAt, layout.outputAt].map((bytes) => bytes / 8);
     const views: Float64Array[] = [];
-    let offset = 0;
-    operands.forEach((x, i) => {
-      arena.set(x, offset);
-      control[SLOT.table + 2 * i] = offset;
-      control[SLOT.table + 2 * i + 1] = x.length;
-      views.push(arena.subarray(offset, offset + x.length));
-      offset += x.length;
+    [...operands, null].forEach((x, i) => {
+      const length = x === null ? call.outputLength : x.length;
+      const view = arena.subarray(places[i], places[i] + length);
+      if (x !== null) view.set(x);
+      control[SLOT.table + 2 * i] = places[i];
+      control[SLOT.table + 2 * i + 1] = length;
+      views.push(view);
     });
-    const output = arena.subarray(offset, offset + call.outputLength);
+    const output = views[views.length - 1];
     if (call.accumulates) output.fill(0);
-    views.push(output);
-    control[SLOT.table + 2 * operands.length] = offset;
-    control[SLOT.table + 2 * operands.length + 1] = call.outputLength;
+    const wasm = kernelKind() === 'wasm' ? this.arenaKernels : null;
+    wasm?.setScratch(0, call.scratch);
+    control[SLOT.kernels] = wasm ? 1 : 0;
+    control[SLOT.scratchBytes] = layout.scratchBytes;
+    control[SLOT.scratchCols] = call.scratch;
     control[SLOT.operands] = operands.length + 1;
     control[SLOT.kind] = call.kind;
     control[SLOT.chunks] = call.chunks;
@@ -280,7 +324,7 @@ export class ThreadPool implements KernelRunner {
     if (!workersOnly) {
       for (let chunk = Atomics.add(control, SLOT.next, 1); chunk < call.chunks; chunk = Atomics.add(control, SLOT.next, 1)) {
         try {
-          runChunk(call.kind, views, chunk);
+          runChunk(call.kind, views, chunk, wasm ?? typescriptKernels);
         } catch (error) {
           ownError ??= error;
         }
@@ -295,7 +339,7 @@ export class ThreadPool implements KernelRunner {
     const message = this.failure(control);
     if (message !== null) throw new MbquadError(call.op, `a worker thread failed: ${message}`);
     if (call.finish) return call.finish(output);
-    const out = allocate(call.outputLength);
+    const out = allocateUnfilled(call.outputLength);
     out.set(output);
     return out;
   }

@@ -4,11 +4,14 @@
  */
 import { receiveMessageOnPort } from 'node:worker_threads';
 import { runChunk } from '../tensor/cpu/parallel.ts';
-import { FAULT, MESSAGE_BYTES, MESSAGE_START, SLOT, type WorkerStart } from './thread-pool.ts';
+import { typescriptKernels, type Float64Kernels } from '../tensor/cpu/kernels.ts';
+import type { WasmKernels } from '../tensor/cpu/wasm/runtime.ts';
+import { FAULT, MESSAGE_BYTES, MESSAGE_START, openArena, SLOT, type ArenaMessage, type WorkerStart } from './thread-pool.ts';
 
-export function workerLoop({ control: buffer, port }: WorkerStart): never {
+export function workerLoop({ control: buffer, port, index }: WorkerStart): never {
   const control = new Int32Array(buffer);
   let arena: Float64Array = new Float64Array(0);
+  let arenaKernels: WasmKernels | null = null;
   let arenaGeneration = -1;
 
   // process.exit() in a chunk ends this thread without returning: tell the caller, who waits.
@@ -24,8 +27,8 @@ export function workerLoop({ control: buffer, port }: WorkerStart): never {
     while (arenaGeneration !== wanted) {
       const received = receiveMessageOnPort(port);
       if (received === undefined) throw new Error(`arena ${wanted} was not sent before its job`);
-      const { arena: shared, generation } = received.message as { arena: SharedArrayBuffer; generation: number };
-      arena = new Float64Array(shared);
+      const { arena: shared, generation } = received.message as ArenaMessage;
+      ({ view: arena, kernels: arenaKernels } = openArena(shared));
       arenaGeneration = generation;
     }
     return arena;
@@ -40,8 +43,14 @@ export function workerLoop({ control: buffer, port }: WorkerStart): never {
   const work = (): void => {
     const kind = control[SLOT.kind], chunks = control[SLOT.chunks];
     let operands: Float64Array[] = [];
+    let kernels: Float64Kernels = typescriptKernels;
     try {
       const shared = currentArena();
+      // The caller's kernels: the WebAssembly ones in this thread's scratch region (the same bits either way).
+      if (control[SLOT.kernels] === 1 && arenaKernels !== null) {
+        arenaKernels.setScratch(index * control[SLOT.scratchBytes], control[SLOT.scratchCols]);
+        kernels = arenaKernels;
+      }
       for (let i = 0; i < control[SLOT.operands]; i++) {
         const offset = control[SLOT.table + 2 * i];
         operands.push(shared.subarray(offset, offset + control[SLOT.table + 2 * i + 1]));
@@ -56,8 +65,9 @@ export function workerLoop({ control: buffer, port }: WorkerStart): never {
         if (kind === FAULT.throws) throw new Error('fault injected for a test (FAULT.throws)');
         if (kind === FAULT.exits) process.exit(3);
         if (kind === FAULT.hangs) for (;;) { /* never returns */ }
-        runChunk(kind, operands, chunk);
+        runChunk(kind, operands, chunk, kernels);
         Atomics.add(control, SLOT.workerChunks, 1);
+        if (kernels !== typescriptKernels) Atomics.add(control, SLOT.workerWasmChunks, 1);
       } catch (error) {
         record(error);
       }

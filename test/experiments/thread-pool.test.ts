@@ -11,6 +11,7 @@ import { conv2d, convGeometry, matmul, matmulGeometry, Random, randn, type Tenso
 import { conv2dInputGrad, conv2dWeightGrad } from '../../src/tensor/index.ts';
 import { conv2dCall, conv2dInputGradCall, conv2dWeightGradCall, kernelRunner, matmulCall, runCall, type KernelCall } from '../../src/tensor/cpu/parallel.ts';
 import { FAULT, ThreadPool, threadsFromEnvironment, useThreads } from '../../src/experiments/thread-pool.ts';
+import { kernelKind, useKernels, wasmAvailable, type KernelKind } from '../../src/tensor/cpu/kernels.ts';
 import { convCase, matmulCase } from '../helpers/arbitrary.ts';
 
 const sameBits = (a: Float64Array, b: Float64Array): boolean => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
@@ -20,39 +21,64 @@ const pools = [2, 3, 4].map((threads) => new ThreadPool({ threads, minFlops: 0 }
 beforeAll(async () => { await Promise.all(pools.map(untilReady)); });
 afterAll(async () => { await Promise.all(pools.map((p) => p.close())); });
 
-/** The call planned for the pool's thread count, run on its threads. */
-function onPool(poolIndex: number, plan: (threads: number) => KernelCall): Float64Array {
+/** The call planned for the pool's thread count, run on its threads with the chosen kernels. */
+function onPool(poolIndex: number, kernels: KernelKind, plan: (threads: number) => KernelCall): Float64Array {
   const pool = pools[poolIndex];
   const call = plan(pool.threads);
-  // A single-chunk call (one image) the pool leaves to the caller; here a worker runs it.
-  return pool.run(call) ?? pool.runOnWorkers(call);
+  useKernels(kernels);
+  try {
+    // A single-chunk call (one image) the pool leaves to the caller; here a worker runs it.
+    return pool.run(call) ?? pool.runOnWorkers(call);
+  } finally {
+    useKernels('auto');
+  }
 }
 
+/** The reference: the call on the calling thread alone, with the TypeScript kernels. */
+function reference(call: KernelCall): Float64Array {
+  useKernels('typescript');
+  try {
+    return runCall(call);
+  } finally {
+    useKernels('auto');
+  }
+}
+
+/** The kernels a pool run uses: both where WebAssembly runs. */
+const kernelChoice = fc.constantFrom<KernelKind>(...(wasmAvailable() ? (['wasm', 'typescript'] as const) : (['typescript'] as const)));
+
 describe('thread pool', () => {
-  it('gives the calling thread\'s matmul bit for bit on 2, 3 and 4 threads (transposes, broadcast batches)', () => {
-    fc.assert(fc.property(matmulCase, fc.nat(pools.length - 1), ({ batchA, broadcastB, m, k, n, transA, transB, s }, pool) => {
+  it('gives the calling thread\'s TypeScript matmul bit for bit on 2, 3 and 4 threads with either kernels (transposes, broadcast batches)', () => {
+    fc.assert(fc.property(matmulCase, fc.nat(pools.length - 1), kernelChoice, ({ batchA, broadcastB, m, k, n, transA, transB, s }, pool, kernels) => {
       const rng = new Random(s);
       const aShape = transA ? [batchA, k, m] : [batchA, m, k];
       const bShape = broadcastB ? (transB ? [n, k] : [k, n]) : transB ? [batchA, n, k] : [batchA, k, n];
       const a = randn(aShape, rng).data, b = randn(bShape, rng).data;
       const g = matmulGeometry(aShape, bShape, { transA, transB });
-      expect(sameBits(onPool(pool, (t) => matmulCall(a, b, g, t)), runCall(matmulCall(a, b, g, 1)))).toBe(true);
+      expect(sameBits(onPool(pool, kernels, (t) => matmulCall(a, b, g, t)), reference(matmulCall(a, b, g, 1)))).toBe(true);
     }), { numRuns: 40 });
   });
 
-  it('gives the calling thread\'s conv2d and both adjoints bit for bit on 2, 3 and 4 threads (strides, padding)', () => {
-    fc.assert(fc.property(convCase, fc.nat(pools.length - 1), ({ n, c, o, h, w, k, stride, pad, s }, pool) => {
+  it('gives the calling thread\'s TypeScript conv2d and both adjoints bit for bit on 2, 3 and 4 threads with either kernels (strides, padding)', () => {
+    fc.assert(fc.property(convCase, fc.nat(pools.length - 1), kernelChoice, ({ n, c, o, h, w, k, stride, pad, s }, pool, kernels) => {
       const rng = new Random(s);
       const g = convGeometry([n, c, h, w], [o, c, k, k], { stride, padding: pad });
       const x = randn([n, c, h, w], rng).data, weight = randn([o, c, k, k], rng).data, gy = randn([n, o, g.ho, g.wo], rng).data;
-      expect(sameBits(onPool(pool, (t) => conv2dCall(x, weight, g, t)), runCall(conv2dCall(x, weight, g, 1)))).toBe(true);
-      expect(sameBits(onPool(pool, (t) => conv2dInputGradCall(gy, weight, g, t)), runCall(conv2dInputGradCall(gy, weight, g, 1)))).toBe(true);
-      expect(sameBits(onPool(pool, () => conv2dWeightGradCall(x, gy, g)), runCall(conv2dWeightGradCall(x, gy, g)))).toBe(true);
+      expect(sameBits(onPool(pool, kernels, (t) => conv2dCall(x, weight, g, t)), reference(conv2dCall(x, weight, g, 1)))).toBe(true);
+      expect(sameBits(onPool(pool, kernels, (t) => conv2dInputGradCall(gy, weight, g, t)), reference(conv2dInputGradCall(gy, weight, g, 1)))).toBe(true);
+      expect(sameBits(onPool(pool, kernels, () => conv2dWeightGradCall(x, gy, g)), reference(conv2dWeightGradCall(x, gy, g)))).toBe(true);
     }), { numRuns: 40 });
   });
 
-  it('had its workers take chunks in the tests above (not only the calling thread)', () => {
-    for (const pool of pools) expect(pool.chunksRunByWorkers).toBeGreaterThan(0);
+  it('had its workers take chunks in the tests above (not only the calling thread), with the WebAssembly kernels and the TypeScript ones', () => {
+    expect(kernelKind()).toBe(wasmAvailable() ? 'wasm' : 'typescript');
+    for (const pool of pools) {
+      expect(pool.chunksRunByWorkers).toBeGreaterThan(0);
+      if (wasmAvailable()) {
+        expect(pool.wasmChunksRunByWorkers).toBeGreaterThan(0);
+        expect(pool.wasmChunksRunByWorkers).toBeLessThan(pool.chunksRunByWorkers);
+      }
+    }
   });
 
   it('installed with useThreads, runs the tensor ops on its threads with unchanged results; useThreads(1) goes back', () => {

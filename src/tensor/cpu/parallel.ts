@@ -24,7 +24,7 @@
  */
 import type { ConvGeometry, MatmulGeometry } from '../geometry.ts';
 import { fail } from '../errors.ts';
-import { allocate } from '../memory.ts';
+import { allocate, allocateUnfilled } from '../memory.ts';
 import { conv2dForwardImages, conv2dInputGradImages, conv2dWeightGradImages } from './conv.ts';
 import { callingThreadWasm, typescriptKernels, type Float64Kernels } from './kernels.ts';
 import { align16, WasmKernels } from './wasm/runtime.ts';
@@ -93,33 +93,38 @@ export function runCall(call: KernelCall): Float64Array {
     const out = runCallIn(wasm, call);
     if (out !== null) return out;
   }
-  const out = allocate(call.outputLength);
+  // Chunks write every output element, except those of a call that adds into its output.
+  const out = call.accumulates ? allocate(call.outputLength) : allocateUnfilled(call.outputLength);
   const operands = [call.params, ...call.inputs, out];
   for (let chunk = 0; chunk < call.chunks; chunk++) runChunk(call.kind, operands, chunk, typescriptKernels);
   return call.finish ? call.finish(out) : out;
 }
 
 /**
- * Where a call lies in a kernel memory: `threads` scratch regions of `scratchBytes` from 0, then
- * each input at inputAt[i] and the output at outputAt (16-byte aligned byte addresses).
+ * Where a call lies in a kernel memory: `threads` scratch regions of `scratchBytes` from 0 (thread
+ * t's at t·scratchBytes), then each input at inputAt[i], the output at outputAt and the params at
+ * paramsAt (for worker threads), all 16-byte aligned byte addresses.
  */
 export interface CallLayout {
   scratchBytes: number;
   inputAt: number[];
   outputAt: number;
+  paramsAt: number;
   totalBytes: number;
 }
 
 export function callLayout(call: KernelCall, threads: number): CallLayout {
   const scratchBytes = WasmKernels.scratchBytes(call.scratch);
   let at = threads * scratchBytes;
-  const inputAt = call.inputs.map((x) => {
+  const place = (length: number): number => {
     const start = at;
-    at += align16(8 * x.length);
+    at += align16(8 * length);
     return start;
-  });
-  const outputAt = at;
-  return { scratchBytes, inputAt, outputAt, totalBytes: outputAt + align16(8 * call.outputLength) };
+  };
+  const inputAt = call.inputs.map((x) => place(x.length));
+  const outputAt = place(call.outputLength);
+  const paramsAt = place(call.params.length);
+  return { scratchBytes, inputAt, outputAt, paramsAt, totalBytes: at };
 }
 
 /** A call run in a thread's own WebAssembly memory: inputs copied in, chunks in order, the output copied out; null if it does not fit. */
@@ -137,7 +142,7 @@ function runCallIn(wasm: WasmKernels, call: KernelCall): Float64Array | null {
   const operands = [call.params, ...inputs, output];
   for (let chunk = 0; chunk < call.chunks; chunk++) runChunk(call.kind, operands, chunk, wasm);
   if (call.finish) return call.finish(output);
-  const out = allocate(call.outputLength);
+  const out = allocateUnfilled(call.outputLength);
   out.set(output);
   return out;
 }
@@ -223,7 +228,7 @@ export const weightGradGroupSize = (n: number): number => Math.max(8, Math.ceil(
 
 /** Σ_group partials[group] (each of length size), added in group order into a fresh array. */
 function sumPartials(partials: Float64Array, groups: number, size: number): Float64Array {
-  const sum = allocate(size);
+  const sum = allocateUnfilled(size);
   sum.set(partials.subarray(0, size));
   for (let group = 1; group < groups; group++) {
     for (let i = 0, j = group * size; i < size; i++, j++) sum[i] += partials[j];

@@ -116,10 +116,12 @@ export class WasmKernels {
     return module ? new WasmKernels(memory, module) : null;
   }
 
-  /** A fresh memory of one page for one thread (not shared), or for the threads of a pool (shared). */
-  static newMemory(shared: boolean): WasmMemory {
+  /** A fresh memory of at least `bytes` (one page at least) for one thread (not shared), or for the threads of a pool (shared). */
+  static newMemory(shared: boolean, bytes = PAGE_BYTES): WasmMemory {
     if (webAssembly === undefined) fail('wasm kernels', 'this runtime has no WebAssembly');
-    return new webAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared });
+    const pages = Math.max(1, Math.ceil(bytes / PAGE_BYTES));
+    if (pages > MAX_PAGES) fail('wasm kernels', `a memory of at most 4 GiB (wasm32), given ${bytes} bytes`);
+    return new webAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared });
   }
 
   get byteLength(): number {
