@@ -7,17 +7,21 @@
 import { fail } from '../tensor/index.ts';
 import type { LinearOperator } from '../linalg/operator.ts';
 import { batchSize, type Batch, type Problem } from './problem.ts';
-import { ggnVectorProduct, hessianVectorProduct, type ChunkOptions } from './products.ts';
+import { ggnProducts, hessianVectorProduct, type ChunkOptions } from './products.ts';
 
 /** The curvature matrices as operators: 'hessian' or 'ggn'. */
 export type CurvatureKind = 'hessian' | 'ggn';
 
-/** The Hessian or GGN of a problem on a batch as a LinearOperator (chunked for large batches). */
+/**
+ * The Hessian or GGN of a problem on a batch as a LinearOperator (chunked for large batches). The
+ * GGN operator records the network's forward pass once when it is applied repeatedly (ggnProducts);
+ * every product equals ggnVectorProduct's bit for bit.
+ */
 export function curvatureOperator(p: Problem, batch: Batch, kind: CurvatureKind, options: ChunkOptions = {}): LinearOperator {
   if (kind !== 'hessian' && kind !== 'ggn') fail('curvatureOperator', `kind must be 'hessian' or 'ggn', given ${JSON.stringify(kind)}`);
   batchSize(p, batch, 'curvatureOperator'); // fail early on a bad batch
-  const product = kind === 'hessian' ? hessianVectorProduct : ggnVectorProduct;
-  return { size: p.model.numParams, apply: (v) => product(p, batch, v, options) };
+  const apply = kind === 'hessian' ? (v: Float64Array) => hessianVectorProduct(p, batch, v, options) : ggnProducts(p, batch, options);
+  return { size: p.model.numParams, apply };
 }
 
 /** v ↦ H_B v. */

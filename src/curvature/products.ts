@@ -10,7 +10,8 @@ import * as ad from '../autodiff/index.ts';
 import type { Value } from '../autodiff/index.ts';
 import * as T from '../tensor/index.ts';
 import { withScratchMemory, type Tensor } from '../tensor/index.ts';
-import { chunks, checkParamVector, inputTensor, objective, type Batch, type Problem } from './problem.ts';
+import { withoutScratchMemory } from '../tensor/memory.ts';
+import { batchSize, chunks, checkParamVector, inputTensor, objective, type Batch, type Problem } from './problem.ts';
 
 /** Evaluate a large batch in chunks of `chunkSize` examples (default 256); the result equals the one-shot value. */
 export interface ChunkOptions {
@@ -66,18 +67,75 @@ function lossHessianTimes(p: Problem, outputs: Tensor, tangent: Tensor, n: numbe
   return T.div(T.mul(probabilities, centred), n);
 }
 
+/** The network on one chunk, linearized at θ: its outputs z and v ↦ J_z v, u ↦ J_zᵀ u, replaying one recorded forward pass. */
+interface LinearizedNetwork {
+  outputs: Tensor;
+  pushforward: (tangent: Tensor[]) => Value;
+  pullback: (cotangent: Value) => Tensor[];
+  n: number;
+}
+
+function linearizeNetwork(p: Problem, chunk: Batch, n: number): LinearizedNetwork {
+  const inputs = inputTensor(p, chunk, n);
+  const network = (params: readonly Value[]) => p.model.forward(params, inputs);
+  const [outputs, pushforward, pullback] = ad.linearize(network, p.model.split(p.params, p.backend));
+  return { outputs: ad.concrete(outputs), pushforward, pullback, n };
+}
+
+/** J_zᵀ Λ J_z v on one chunk (the data part of Eq. 2's GGN), a fresh array. */
+function ggnDataPart(p: Problem, network: LinearizedNetwork, v: Float64Array): Float64Array {
+  const outputTangent = network.pushforward(p.model.split(v, p.backend)); // ż = J v
+  const u = lossHessianTimes(p, network.outputs, ad.concrete(outputTangent), network.n); // Λ ż
+  return p.model.join(network.pullback(u)); // Jᵀ Λ J v
+}
+
+/** dataPart + λ D v in place (D: 1 on weights, 0 on biases). */
+function addWeightDecay(p: Problem, dataPart: Float64Array, v: Float64Array): Float64Array {
+  for (let i = 0; i < dataPart.length; i++) dataPart[i] += p.weightDecay * p.weightMask[i] * v[i]; // + λ D v
+  return dataPart;
+}
+
 /** G_B v = J_zᵀ Λ J_z v + λ D v (the GGN of Eq. 2 on the batch). */
 export function ggnVectorProduct(p: Problem, batch: Batch, v: Float64Array, options: ChunkOptions = {}): Float64Array {
   checkParamVector(p, v, 'v', 'curvature.ggnVectorProduct');
-  const dataPart = accumulate(p, batch, options, 'curvature.ggnVectorProduct', (chunk, n) => {
-    const inputs = inputTensor(p, chunk, n);
-    const network = (params: readonly Value[]) => p.model.forward(params, inputs);
-    // One forward pass, replayed for both J v and Jᵀ(·).
-    const [outputs, pushforward, pullback] = ad.linearize(network, p.model.split(p.params, p.backend));
-    const outputTangent = pushforward(p.model.split(v, p.backend)); // ż = J v
-    const u = lossHessianTimes(p, ad.concrete(outputs), ad.concrete(outputTangent), n); // Λ ż
-    return p.model.join(pullback(u)); // Jᵀ Λ J v
-  });
-  for (let i = 0; i < dataPart.length; i++) dataPart[i] += p.weightDecay * p.weightMask[i] * v[i]; // + λ D v
-  return dataPart;
+  const dataPart = accumulate(p, batch, options, 'curvature.ggnVectorProduct', (chunk, n) => ggnDataPart(p, linearizeNetwork(p, chunk, n), v));
+  return addWeightDecay(p, dataPart, v);
+}
+
+/** One operator's recorded forward pass, kept while it holds the slot below. */
+interface GgnState {
+  network: LinearizedNetwork | null;
+}
+/** The operator whose forward pass is kept (at most one, so memory stays one chunk's activations), and the last one applied. */
+let slotHolder: WeakRef<GgnState> | null = null;
+let lastApplied: WeakRef<GgnState> | null = null;
+
+/**
+ * v ↦ G_B v for a fixed batch, equal bit for bit to ggnVectorProduct, for the many products of
+ * Lanczos or CG on one operator. The forward pass depends on θ and the batch, not on v, so an
+ * operator applied twice in a row records it once (outside scratch memory) and then only replays
+ * it: J v and Jᵀ(Λ J v) per product, no forward evaluation. One operator at a time holds such a
+ * record (the next one to be applied twice in a row takes it over), so a study that cycles through
+ * many batches keeps one batch's activations at most, and computes each product as
+ * ggnVectorProduct does. A batch of several chunks is never recorded.
+ */
+export function ggnProducts(p: Problem, batch: Batch, options: ChunkOptions = {}): (v: Float64Array) => Float64Array {
+  const n = batchSize(p, batch, 'curvature.ggnOperator');
+  const oneChunk = n <= (options.chunkSize ?? DEFAULT_CHUNK);
+  const state: GgnState = { network: null };
+  return (v) => {
+    checkParamVector(p, v, 'v', 'curvature.ggnVectorProduct');
+    if (!oneChunk) return ggnVectorProduct(p, batch, v, options);
+    if (state.network === null && lastApplied?.deref() === state) {
+      const previous = slotHolder?.deref();
+      if (previous) previous.network = null;
+      state.network = withoutScratchMemory(() => linearizeNetwork(p, batch, n));
+      slotHolder = new WeakRef(state);
+    }
+    lastApplied = new WeakRef(state);
+    if (state.network === null) return ggnVectorProduct(p, batch, v, options);
+    const network = state.network;
+    // As accumulate does for one chunk (weight 1): the product in scratch memory, copied out.
+    return addWeightDecay(p, withScratchMemory(() => ggnDataPart(p, network, v)).map((x) => 1 * x), v);
+  };
 }

@@ -27,13 +27,13 @@ let pooledBytes = 0;
 /** Releases of device memory (GL textures) made inside the current outermost scope. */
 const deviceReleases: (() => void)[] = [];
 
-function take<T extends Buffer>(pool: Map<number, T[]>, n: number, fresh: (n: number) => T): T {
+function take<T extends Buffer>(pool: Map<number, T[]>, n: number, fresh: (n: number) => T, zero = true): T {
   if (depth === 0 || n < MIN_POOLED) return fresh(n);
   const reused = pool.get(n)?.pop();
   let buffer: T;
   if (reused) {
     pooledBytes -= reused.byteLength;
-    reused.fill(0);
+    if (zero) reused.fill(0);
     buffer = reused;
   } else {
     buffer = fresh(n);
@@ -45,6 +45,14 @@ function take<T extends Buffer>(pool: Map<number, T[]>, n: number, fresh: (n: nu
 /** A zero-filled Float64Array of length n (from the free list inside a scratch scope). */
 export function allocate(n: number): Float64Array {
   return take(free.f64, n, (k) => new Float64Array(k));
+}
+
+/**
+ * A Float64Array of length n for a kernel that writes every element before anyone reads it: from
+ * the free list without zero-filling (a fresh array outside a scratch scope, as `allocate`).
+ */
+export function allocateUnfilled(n: number): Float64Array {
+  return take(free.f64, n, (k) => new Float64Array(k), false);
 }
 
 /** A zero-filled Float32Array of length n (from the free list inside a scratch scope). */

@@ -107,6 +107,26 @@ describe('GGN-vector products', () => {
   });
 });
 
+describe('the GGN operator that records its forward pass', () => {
+  it('equals ggnVectorProduct bit for bit: first product, replays, a slot taken over by another operator, round-robin, chunked batches', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: SPECS.length - 1 }), seed, (which, s) => {
+      const rng = new Random(s);
+      const { p, batch } = randomProblem(SPECS[which], rng, 'cross_entropy', 5);
+      const other = { inputs: batch.inputs.map((x) => -x), targets: batch.targets };
+      const ops = [curvature.ggnOperator(p, batch), curvature.ggnOperator(p, other), curvature.ggnOperator(p, batch, { chunkSize: 2 })];
+      const batches = [batch, other, batch];
+      // Repeats (the record is made on the second product), then alternation (the slot changes hands).
+      const order = [0, 0, 0, 1, 1, 0, 2, 2, 1, 0, 1, 0, 0];
+      for (const i of order) {
+        const v = randomVector(p.model.numParams, rng);
+        const got = ops[i].apply(v), want = curvature.ggnVectorProduct(p, batches[i], v, i === 2 ? { chunkSize: 2 } : {});
+        if (!got.every((x, j) => Object.is(x, want[j]))) return false;
+      }
+      return true;
+    }), { numRuns: 15 });
+  });
+});
+
 describe('curvature matrices', () => {
   it('the Hessian is symmetric; the GGN is symmetric positive semi-definite with λD added', () => {
     fc.assert(fc.property(fc.integer({ min: 0, max: SPECS.length - 1 }), seed, (which, s) => {

@@ -5,7 +5,7 @@
 import type { Shape } from '../shape.ts';
 import { sizeOf } from '../shape.ts';
 import { coalesce, contiguousStrides, forEachRow } from './strided.ts';
-import { allocate } from '../memory.ts';
+import { allocateUnfilled } from '../memory.ts';
 
 /** The unary elementwise kernels a backend provides. */
 export type UnaryOp = 'neg' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu' | 'sqrt' | 'square' | 'abs' | 'sign' | 'step' | 'finiteOrZero';
@@ -14,7 +14,7 @@ export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'maximumWeigh
 
 export function unary(op: UnaryOp, x: Float64Array): Float64Array {
   const n = x.length;
-  const y = allocate(n);
+  const y = allocateUnfilled(n);
   switch (op) {
     case 'neg': for (let i = 0; i < n; i++) y[i] = -x[i]; break;
     case 'exp': for (let i = 0; i < n; i++) y[i] = Math.exp(x[i]); break;
@@ -52,15 +52,26 @@ export function binary(
   outShape: Shape,
 ): Float64Array {
   const n = sizeOf(outShape);
-  const out = allocate(n);
+  const out = allocateUnfilled(n);
   const c = coalesce(outShape, [contiguousStrides(outShape), aStrides, bStrides]);
   if (c.shape.length === 1 && c.strides[1][0] === 1 && c.strides[2][0] === 1) {
     binaryDirect(op, a, b, out);
     return out;
   }
   const last = c.shape.length - 1, length = c.shape[last];
-  const sa = c.strides[1][last], sb = c.strides[2][last];
-  forEachRow(c, ([o, oa, ob]) => binaryRow(op, a, oa, sa, b, ob, sb, out, o, length));
+  const [, as, bs] = c.strides;
+  const sa = as[last], sb = bs[last];
+  // Ranks 2 and 3 (e.g. a per-channel bias over [N, C, H·W]) as plain loops; a callback per row
+  // costs more than a short row's work.
+  if (c.shape.length === 2) {
+    for (let r = 0; r < c.shape[0]; r++) binaryRow(op, a, r * as[0], sa, b, r * bs[0], sb, out, r * length, length);
+  } else if (c.shape.length === 3) {
+    for (let r = 0, o = 0; r < c.shape[0]; r++) {
+      for (let q = 0; q < c.shape[1]; q++, o += length) binaryRow(op, a, r * as[0] + q * as[1], sa, b, r * bs[0] + q * bs[1], sb, out, o, length);
+    }
+  } else {
+    forEachRow(c, ([o, oa, ob]) => binaryRow(op, a, oa, sa, b, ob, sb, out, o, length));
+  }
   return out;
 }
 

@@ -14,7 +14,7 @@
  */
 import { fail } from '../errors.ts';
 import type { ConvGeometry, PoolGeometry } from '../geometry.ts';
-import { allocate } from '../memory.ts';
+import { allocateUnfilled } from '../memory.ts';
 import { col2im, im2col } from './conv.ts';
 import { gemm as typescriptGemm, type Gemm } from './gemm.ts';
 import { align16, kernelModule, WasmKernels } from './wasm/runtime.ts';
@@ -163,7 +163,7 @@ export function mapInWasm(op: 'relu' | 'step', x: Float64Array): Float64Array | 
   input.set(x);
   const output = wasm.view(bytes, x.length);
   wasm.map(op, input, output);
-  const y = allocate(x.length);
+  const y = allocateUnfilled(x.length);
   y.set(output);
   return y;
 }

@@ -1,11 +1,11 @@
 /** Data movement on the CPU: strided reads (permute, broadcast, slice), their scatters, gather. */
 import type { Shape } from '../shape.ts';
 import { coalesce, contiguousStrides, forEachRow } from './strided.ts';
-import { allocate } from '../memory.ts';
+import { allocate, allocateUnfilled } from '../memory.ts';
 
 /** out[i] = x[offset + Σ_d i_d·strides_d] for every multi-index i of `outShape`. */
 export function stridedRead(x: Float64Array, outShape: Shape, strides: readonly number[], offset: number): Float64Array {
-  const out = allocate(outShape.reduce((a, b) => a * b, 1));
+  const out = allocateUnfilled(outShape.reduce((a, b) => a * b, 1));
   const c = coalesce(outShape, [contiguousStrides(outShape), strides]);
   const last = c.shape.length - 1, length = c.shape[last], step = c.strides[1][last];
   forEachRow(c, ([o, ix]) => {
@@ -30,7 +30,7 @@ export function stridedWrite(x: Float64Array, xShape: Shape, size: number, strid
 
 /** out[i] = x[indices[i]]. */
 export function gather(x: Float64Array, indices: Int32Array): Float64Array {
-  const out = allocate(indices.length);
+  const out = allocateUnfilled(indices.length);
   for (let i = 0; i < indices.length; i++) out[i] = x[indices[i]];
   return out;
 }
@@ -45,7 +45,7 @@ export function scatterAdd(g: Float64Array, indices: Int32Array, size: number): 
 /** Concatenation along an axis, for parts viewed as [outer, partLength·inner]. */
 export function concat(parts: readonly Float64Array[], partLengths: readonly number[], outer: number, inner: number): Float64Array {
   const total = partLengths.reduce((s, l) => s + l, 0);
-  const out = allocate(outer * total * inner);
+  const out = allocateUnfilled(outer * total * inner);
   let pos = 0;
   for (let p = 0; p < parts.length; p++) {
     const chunk = partLengths[p] * inner;

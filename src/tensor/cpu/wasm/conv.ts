@@ -18,7 +18,13 @@ const GEOMETRY = { c: 'i32', h: 'i32', w: 'i32', kh: 'i32', kw: 'i32', strideH: 
  */
 function validColumns(f: WasmFunction): Code {
   const { get, set } = f;
-  return seq(
+  return ifThen(i32.eq(get('strideW'), c(1)), [
+    // Stride 1 (the common case): [max(0, padW − j), min(wo, w + padW − j)), no division.
+    set('first', i32.maxS(c(0), i32.sub(get('padW'), get('j')))),
+    set('end', i32.sub(i32.add(get('w'), get('padW')), get('j'))),
+    set('end', i32.minS(get('wo'), get('end'))),
+    set('end', i32.maxS(get('first'), get('end'))),
+  ], [
     // first = max(0, ⌈(padW − j)/strideW⌉): 0 when padW − j ≤ 0.
     set('t', i32.sub(get('padW'), get('j'))),
     set('first', c(0)),
@@ -29,7 +35,7 @@ function validColumns(f: WasmFunction): Code {
     ifThen(i32.geS(get('t'), c(0)), [set('end', i32.add(i32.divS(get('t'), get('strideW')), c(1)))]),
     set('end', i32.minS(get('wo'), get('end'))),
     set('end', i32.maxS(get('first'), get('end'))),
-  );
+  ]);
 }
 
 /** Loops over the rows of the columns matrix: (channel ci, kernel row i, kernel column j), with plane, validColumns and rowStart set. */
