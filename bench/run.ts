@@ -11,6 +11,7 @@ import { laplaceBenchmarks } from './laplace.bench.ts';
 import { gpuBenchmarks, gpuKernelBenchmarks, gpuProductBenchmarks } from './gpu.bench.ts';
 import { threadBenchmarks } from './threads.bench.ts';
 import { useThreads } from '../src/experiments/thread-pool.ts';
+import { kernelsFromEnvironment } from '../src/experiments/backend-choice.ts';
 
 const suites: Record<string, () => Promise<void>> = {
   engine: engineBenchmarks, threads: threadBenchmarks, linalg: linalgBenchmarks, curvature: curvatureBenchmarks, kfac: kfacBenchmarks, cg: cgBenchmarks, laplace: laplaceBenchmarks,
@@ -27,6 +28,7 @@ if (unknown.length > 0) {
 try {
   // Every suite runs as the command line does: the float64 kernels on MBQUAD_THREADS threads,
   // else every core — except 'engine', which measures one core, and 'threads', which compares both.
+  kernelsFromEnvironment(process.env);
   useThreads();
   for (const name of chosen.length > 0 ? chosen : Object.keys(suites)) await suites[name]();
 } catch (e) {

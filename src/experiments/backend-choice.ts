@@ -6,6 +6,8 @@
 import { cpuBackend, GPU_MODES, gpuBackend, type Backend, type GpuMode } from '../tensor/index.ts';
 import { usage, type Options } from './options.ts';
 import { kernelRunner } from '../tensor/cpu/parallel.ts';
+import { kernelKind, useKernels, type KernelChoice } from '../tensor/cpu/kernels.ts';
+import { fail } from '../tensor/index.ts';
 
 export const BACKEND_HELP = `  --backend cpu|gpu    where the network is evaluated: the float64 CPU reference or the
                        float32 gpu.js backend (default: $MBQUAD_BACKEND, else cpu)
@@ -25,10 +27,24 @@ export function chooseBackend(opts: Options, env: Record<string, string | undefi
 /** How a command names the backend it ran on. */
 export const describeBackend = (b: Backend): string => (b === cpuBackend ? 'cpu (float64)' : `${b.name} (float32)`);
 
-/** The CPU kernels' thread count as words, e.g. '2 threads' (the installed pool's, else 1). */
+/**
+ * The CPU kernels from the environment: MBQUAD_KERNELS = auto (default: WebAssembly SIMD where it
+ * runs), wasm or typescript (the reference; the same bits, ~5× slower). Applied with useKernels;
+ * returns the kind that runs. A bad value is an MbquadError naming the variable.
+ */
+export function kernelsFromEnvironment(env: Record<string, string | undefined>): string {
+  const choice = env.MBQUAD_KERNELS || 'auto';
+  if (!['auto', 'wasm', 'typescript'].includes(choice)) fail('MBQUAD_KERNELS', `auto, wasm or typescript, given '${choice}'`);
+  return useKernels(choice as KernelChoice);
+}
+
+/** The CPU kernels as words: 'WebAssembly kernels' or 'TypeScript kernels'. */
+export const describeKernels = (): string => (kernelKind() === 'wasm' ? 'WebAssembly kernels' : 'TypeScript kernels');
+
+/** The CPU kernels' thread count and kind as words, e.g. '2 threads, WebAssembly kernels' (the installed pool's count, else 1). */
 export function describeThreads(): string {
   const threads = kernelRunner()?.threads ?? 1;
-  return `${threads} thread${threads === 1 ? '' : 's'}`;
+  return `${threads} thread${threads === 1 ? '' : 's'}, ${describeKernels()}`;
 }
 
 /** describeBackend with the CPU kernels' thread count (MBQUAD_THREADS), for what a command prints. */

@@ -14,6 +14,7 @@ import { REPRODUCE_HELP, reproduceCommand } from './reproduce-command.ts';
 import { packageVersion } from './reproduce.ts';
 import { TRAIN_HELP, trainCommand } from './train-command.ts';
 import { useThreads } from './thread-pool.ts';
+import { kernelsFromEnvironment } from './backend-choice.ts';
 
 const HELP = `mbquad COMMAND [options]
 
@@ -29,7 +30,9 @@ commands:
   mbquad --help        this text
 
 Environment: MBQUAD_THREADS=N runs the float64 matmul and convolutions on N threads
-(default: every core; results are bit-identical for any N).
+(default: every core); MBQUAD_KERNELS=typescript runs the readable TypeScript kernels
+instead of their WebAssembly SIMD twins (default auto: WebAssembly where it runs). Results
+are bit-identical for any N and either kernels.
 
 Exit status: 0 success, 2 usage error (unknown command or option, bad option value),
 1 any other failure. Errors are one line; MBQUAD_DEBUG=1 adds the stack.
@@ -44,9 +47,10 @@ const DEMO_HELP = `mbquad demo
 
 const wantsHelp = (args: string[]) => args.includes('--help') || args.includes('-h');
 
-/** The CPU kernels on MBQUAD_THREADS threads (default: every core); a bad value is a usage error. */
+/** The CPU kernels chosen by MBQUAD_KERNELS (default: WebAssembly where it runs) on MBQUAD_THREADS threads (default: every core); a bad value is a usage error. */
 function startThreads(): void {
   try {
+    kernelsFromEnvironment(process.env);
     useThreads();
   } catch (e) {
     if (e instanceof MbquadError) usage(e.op, e.message.slice(e.op.length + 2));

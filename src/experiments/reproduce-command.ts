@@ -56,6 +56,6 @@ export function reproduceCommand(opts: Options): void {
   bar.setOverall(parts, parts);
   bar.finish(`report: ${figures.length} figures, ${claimList.length} claims (${reportSeconds.toFixed(1)} s)`);
   for (const c of claimList) console.log(`${c.verdict.padEnd(11)} ${c.figures.padEnd(16)} ${c.id}`);
-  console.log(`total ${withReport.totalSeconds.toFixed(0)} s on ${describeThreads()} (MBQUAD_THREADS); wrote ${join(outDir, 'report.html')} and results.json`);
+  console.log(`total ${withReport.totalSeconds.toFixed(0)} s on ${describeThreads()} (MBQUAD_THREADS, MBQUAD_KERNELS); wrote ${join(outDir, 'report.html')} and results.json`);
   console.log(`open file://${resolve(outDir, 'report.html')} in a browser`);
 }

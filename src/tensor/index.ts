@@ -12,3 +12,4 @@ export * from './ops/movement.ts';
 export * from './ops/reduce.ts';
 export * from './ops/structured.ts';
 export { withScratchMemory, releaseScratchMemory } from './memory.ts';
+export { useKernels, kernelKind, wasmAvailable, releaseKernelMemory, type KernelChoice, type KernelKind } from './cpu/kernels.ts';

@@ -39,7 +39,7 @@ describe('mbquad bias', () => {
     cli(['train', '--preset', 'convnet', '--depth', '0', '--width', '4', '--epochs', '1', '--checkpoints', '1', '--out', join(dir, 'run')]);
     const study = ['bias', '--checkpoint', join(dir, 'run', 'epoch-0001.json'), '--kinds', 'ggn', '--batch-sizes', '256', '--k', '2', '--repeats', '2', '--b1-batches', '0,3'];
     const out = cli([...study, '--out', join(dir, 'bias')], { MBQUAD_BACKEND: '', MBQUAD_THREADS: '2' });
-    expect(out).toMatch(/curvature products on cpu \(float64\) on 2 threads/);
+    expect(out).toMatch(/curvature products on cpu \(float64\) on 2 threads, (WebAssembly|TypeScript) kernels/);
     expect(out).toMatch(/at θ: full-data objective [\d.]+, ‖∇L\(θ\)‖ = [\d.e+-]+, train accuracy [\d.]+%/);
     expect(out).toMatch(/wrote .*bias-study.json/);
     // The summary table fits 100 columns and reports signed medians with their counts.
@@ -204,6 +204,9 @@ describe('command-line conventions', () => {
       expect(r.stderr.trim()).toBe(`mbquad: MBQUAD_THREADS: a positive integer (threads, the calling one included), given '${threads}'`);
       expect(r.files).toEqual([]);
     }
+    const kernels = inEmptyFolder(['train', '--epochs', '0'], { MBQUAD_KERNELS: 'fast' });
+    expect(kernels.status).toBe(2);
+    expect(kernels.stderr.trim()).toBe("mbquad: MBQUAD_KERNELS: auto, wasm or typescript, given 'fast'");
     const bench = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', 'nosuch'], { encoding: 'utf8' });
     expect(bench.status).toBe(2);
     expect(bench.stderr.trim()).toBe("bench: unknown suite 'nosuch'; known: engine, threads, linalg, curvature, kfac, cg, laplace, gpu, gpu-kernels, gpu-products");

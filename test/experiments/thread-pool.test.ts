@@ -11,7 +11,7 @@ import { conv2d, convGeometry, matmul, matmulGeometry, Random, randn, type Tenso
 import { conv2dInputGrad, conv2dWeightGrad } from '../../src/tensor/index.ts';
 import { conv2dCall, conv2dInputGradCall, conv2dWeightGradCall, kernelRunner, matmulCall, runCall, type KernelCall } from '../../src/tensor/cpu/parallel.ts';
 import { FAULT, ThreadPool, threadsFromEnvironment, useThreads } from '../../src/experiments/thread-pool.ts';
-import { kernelKind, useKernels, wasmAvailable, type KernelKind } from '../../src/tensor/cpu/kernels.ts';
+import { kernelChoice, useKernels, wasmAvailable, type KernelKind } from '../../src/tensor/cpu/kernels.ts';
 import { convCase, matmulCase } from '../helpers/arbitrary.ts';
 
 const sameBits = (a: Float64Array, b: Float64Array): boolean => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
@@ -20,6 +20,9 @@ const sameBits = (a: Float64Array, b: Float64Array): boolean => a.length === b.l
 const pools = [2, 3, 4].map((threads) => new ThreadPool({ threads, minFlops: 0 }));
 beforeAll(async () => { await Promise.all(pools.map(untilReady)); });
 afterAll(async () => { await Promise.all(pools.map((p) => p.close())); });
+
+/** The choice the suite runs with (MBQUAD_KERNELS), restored after each pool run. */
+const suiteChoice = kernelChoice();
 
 /** The call planned for the pool's thread count, run on its threads with the chosen kernels. */
 function onPool(poolIndex: number, kernels: KernelKind, plan: (threads: number) => KernelCall): Float64Array {
@@ -30,7 +33,7 @@ function onPool(poolIndex: number, kernels: KernelKind, plan: (threads: number) 
     // A single-chunk call (one image) the pool leaves to the caller; here a worker runs it.
     return pool.run(call) ?? pool.runOnWorkers(call);
   } finally {
-    useKernels('auto');
+    useKernels(suiteChoice);
   }
 }
 
@@ -40,16 +43,16 @@ function reference(call: KernelCall): Float64Array {
   try {
     return runCall(call);
   } finally {
-    useKernels('auto');
+    useKernels(suiteChoice);
   }
 }
 
 /** The kernels a pool run uses: both where WebAssembly runs. */
-const kernelChoice = fc.constantFrom<KernelKind>(...(wasmAvailable() ? (['wasm', 'typescript'] as const) : (['typescript'] as const)));
+const kernelsToTry = fc.constantFrom<KernelKind>(...(wasmAvailable() ? (['wasm', 'typescript'] as const) : (['typescript'] as const)));
 
 describe('thread pool', () => {
   it('gives the calling thread\'s TypeScript matmul bit for bit on 2, 3 and 4 threads with either kernels (transposes, broadcast batches)', () => {
-    fc.assert(fc.property(matmulCase, fc.nat(pools.length - 1), kernelChoice, ({ batchA, broadcastB, m, k, n, transA, transB, s }, pool, kernels) => {
+    fc.assert(fc.property(matmulCase, fc.nat(pools.length - 1), kernelsToTry, ({ batchA, broadcastB, m, k, n, transA, transB, s }, pool, kernels) => {
       const rng = new Random(s);
       const aShape = transA ? [batchA, k, m] : [batchA, m, k];
       const bShape = broadcastB ? (transB ? [n, k] : [k, n]) : transB ? [batchA, n, k] : [batchA, k, n];
@@ -60,7 +63,7 @@ describe('thread pool', () => {
   });
 
   it('gives the calling thread\'s TypeScript conv2d and both adjoints bit for bit on 2, 3 and 4 threads with either kernels (strides, padding)', () => {
-    fc.assert(fc.property(convCase, fc.nat(pools.length - 1), kernelChoice, ({ n, c, o, h, w, k, stride, pad, s }, pool, kernels) => {
+    fc.assert(fc.property(convCase, fc.nat(pools.length - 1), kernelsToTry, ({ n, c, o, h, w, k, stride, pad, s }, pool, kernels) => {
       const rng = new Random(s);
       const g = convGeometry([n, c, h, w], [o, c, k, k], { stride, padding: pad });
       const x = randn([n, c, h, w], rng).data, weight = randn([o, c, k, k], rng).data, gy = randn([n, o, g.ho, g.wo], rng).data;
@@ -71,7 +74,6 @@ describe('thread pool', () => {
   });
 
   it('had its workers take chunks in the tests above (not only the calling thread), with the WebAssembly kernels and the TypeScript ones', () => {
-    expect(kernelKind()).toBe(wasmAvailable() ? 'wasm' : 'typescript');
     for (const pool of pools) {
       expect(pool.chunksRunByWorkers).toBeGreaterThan(0);
       if (wasmAvailable()) {

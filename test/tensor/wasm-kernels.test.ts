@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { convGeometry, matmulGeometry, MbquadError, poolGeometry, Random, randn, relu, tensor } from '../../src/tensor/index.ts';
 import { gemm as typescriptGemm, KC } from '../../src/tensor/cpu/gemm.ts';
-import { gemm as dispatchedGemm, kernelKind, typescriptKernels, useKernels, wasmAvailable, type Float64Kernels } from '../../src/tensor/cpu/kernels.ts';
+import { gemm as dispatchedGemm, kernelChoice, kernelKind, typescriptKernels, useKernels, wasmAvailable, type Float64Kernels } from '../../src/tensor/cpu/kernels.ts';
 import { callLayout, conv2dCall, conv2dInputGradCall, conv2dWeightGradCall, matmulCall, runCall, runChunk, type KernelCall } from '../../src/tensor/cpu/parallel.ts';
 import { unary } from '../../src/tensor/cpu/elementwise.ts';
 import { maxPool2dIndices } from '../../src/tensor/cpu/pool.ts';
@@ -111,9 +111,11 @@ const otherKBlocks: Gemm = (m, n, k, a, aOff, aRow, aCol, b, bOff, bRow, bCol, c
 };
 
 const available = wasmAvailable();
+/** The choice the suite runs with (MBQUAD_KERNELS), restored after each test that changes it. */
+const suiteChoice = kernelChoice();
 
 describe.runIf(available)('WebAssembly kernels against the TypeScript reference, bit for bit', () => {
-  afterEach(() => useKernels('auto'));
+  afterEach(() => useKernels(suiteChoice));
 
   it('the GEMM: any sizes (0, 1, k past two 384-blocks), transposes, padded strides, offsets, accumulate, special values', () => {
     const kernels = WasmKernels.create(WasmKernels.newMemory(false), false)!;
@@ -227,7 +229,7 @@ function runCallWasm(call: KernelCall): Float64Array {
   try {
     return runCall(call);
   } finally {
-    useKernels('auto');
+    useKernels(suiteChoice);
   }
 }
 
@@ -260,9 +262,10 @@ function unaryOf(op: 'relu' | 'step', x: Float64Array): Float64Array {
 }
 
 describe('kernel selection and the emitter', () => {
-  afterEach(() => useKernels('auto'));
+  afterEach(() => useKernels(suiteChoice));
 
   it("runs the WebAssembly kernels by default where they validate, the reference when asked, and refuses an unknown choice", () => {
+    expect(useKernels('auto')).toBe(available ? 'wasm' : 'typescript');
     expect(kernelKind()).toBe(available ? 'wasm' : 'typescript');
     expect(useKernels('typescript')).toBe('typescript');
     expect(kernelKind()).toBe('typescript');
@@ -275,6 +278,7 @@ describe('kernel selection and the emitter', () => {
     useKernels('typescript');
     const want = a.backend.matmul(a, b, matmulGeometry(a.shape, b.shape)).data;
     useKernels('auto');
+    expect(kernelKind()).toBe(available ? 'wasm' : 'typescript');
     expect(sameBits(a.backend.matmul(a, b, matmulGeometry(a.shape, b.shape)).data, want)).toBe(true);
   });
 

@@ -78,6 +78,11 @@ export function useKernels(next: KernelChoice): KernelKind {
   return kernelKind();
 }
 
+/** The current choice (useKernels' argument; 'auto' by default). */
+export function kernelChoice(): KernelChoice {
+  return choice;
+}
+
 /** The kind of kernels that runs now. */
 export function kernelKind(): KernelKind {
   return choice !== 'typescript' && localWasm() !== null ? 'wasm' : 'typescript';

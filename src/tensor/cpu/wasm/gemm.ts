@@ -65,11 +65,12 @@ export function emitGemm(module: WasmModule, plan: GemmPlan): WasmFunction {
   const f = module.function('gemm', {
     m: 'i32', n: 'i32', k: 'i32', a: 'i32', aRow: 'i32', aCol: 'i32', b: 'i32', bRow: 'i32', bCol: 'i32', c: 'i32', ldc: 'i32', accumulate: 'i32', scratch: 'i32',
   });
-  f.locals('i32', 'kBlock', 'packedA', 'packedB', 'tile', 'jc', 'nc', 'pc', 'kc', 'overwrite', 'ic', 'mr', 'jr');
+  f.locals('i32', 'blocks', 'kBlock', 'packedA', 'packedB', 'tile', 'jc', 'nc', 'pc', 'kc', 'overwrite', 'ic', 'mr', 'jr');
   const { get, set } = f;
   f.emit(
     // kBlock = ⌈k / ⌈k/KC⌉⌉: equal k-blocks of at most KC, exactly as the reference.
-    set('kBlock', i32.divS(i32.add(get('k'), i32.sub(i32.divS(i32.add(get('k'), c(KC - 1)), c(KC)), c(1))), i32.divS(i32.add(get('k'), c(KC - 1)), c(KC)))),
+    set('blocks', i32.divS(i32.add(get('k'), c(KC - 1)), c(KC))),
+    set('kBlock', i32.divS(i32.add(get('k'), i32.sub(get('blocks'), c(1))), get('blocks'))),
     set('packedA', get('scratch')),
     set('packedB', i32.add(get('scratch'), c(8 * MR * KC))),
     set('tile', i32.add(get('packedB'), c(8 * KC * NC))),
