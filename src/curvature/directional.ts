@@ -24,10 +24,10 @@ export function directionalSlope(g: Float64Array, b: LinearOperator, x: Float64A
   return dot(d, g) + dot(d, b.apply(x));
 }
 
-/** c(d) = dᵀ B d. */
+/** c(d) = dᵀ B d (through the operator's quadraticForm where it has one: the GGN's needs no VJP). */
 export function directionalCurvature(b: LinearOperator, d: Float64Array): number {
   checkUnit('directionalCurvature', d, b.size);
-  return dot(d, b.apply(d));
+  return b.quadraticForm ? b.quadraticForm(d) : dot(d, b.apply(d));
 }
 
 /** The minimizer of the cut, τ = −s / c (Eq. 3); NaN unless c > 0. */

@@ -30,7 +30,7 @@ import { checkVector } from '../linalg/vector.ts';
 import type { LayerSpec } from '../nn/spec.ts';
 import * as T from '../tensor/index.ts';
 import { cpuBackend, fail, Random, withScratchMemory, type Tensor } from '../tensor/index.ts';
-import { gemm } from '../tensor/cpu/gemm.ts';
+import { addLowerGram, symmetrizeScaled } from '../linalg/gram.ts';
 import { chunks, type Batch, type Problem } from './problem.ts';
 import type { ChunkOptions } from './products.ts';
 
@@ -211,39 +211,12 @@ export function kfac(p: Problem, batch: Batch, options: KfacOptions = {}): Kfac 
 
 
 /**
- * lower(sum) += lower(M Mᵀ) for M [d, K] with M(i, p) = data[i·rowStride + p·colStride], so a
- * transpose is free: only the blocks on and below the diagonal are computed, by the GEMM
- * accumulating in place (with 8 or more row blocks that is 56 % or less of the full product's
- * flops); `symmetrizeScaled` fills the upper triangle once at the end. It matters for K-FAC's A
- * of a wide layer (4096² from 64 examples, or 288² from 16,384 patches).
+ * lower(sum) += lower(M Mᵀ) (src/linalg/gram.ts) in the row blocks measured fastest for K-FAC's
+ * widest factors: A of a 4096-input linear layer from 64 examples, of a 288-row conv from 16,384
+ * patches (with 8 or more row blocks, 56 % or less of the full product's work).
  */
 function addGram(sum: Float64Array, data: Float64Array, d: number, k: number, rowStride: number, colStride: number): void {
-  const GRAM_BLOCK = d <= 512 ? Math.max(32, Math.ceil(d / 8)) : 128; // the fastest measured for 288 × 16,384 and 4096 × 64
-  for (let i = 0; i < d; i += GRAM_BLOCK) {
-    const rows = Math.min(d, i + GRAM_BLOCK) - i;
-    for (let j = 0; j <= i; j += GRAM_BLOCK) {
-      // sum[i.., j..] += M[i.., :] M[j.., :]ᵀ (the diagonal block's upper part too, which
-      // symmetrizeScaled overwrites).
-      gemm(rows, Math.min(d, j + GRAM_BLOCK) - j, k, data, i * rowStride, rowStride, colStride, data, j * rowStride, colStride, rowStride, sum, i * d + j, d, true);
-    }
-  }
-}
-
-/**
- * sum ← scale · sum, with its upper triangle copied from the lower (where addGram accumulated),
- * so the factor is exactly symmetric. Tiled, so the transposed reads stay in cache.
- */
-function symmetrizeScaled(sum: Float64Array, d: number, scale: number): Float64Array {
-  const TILE = 64;
-  for (let r = 0; r < d; r++) for (let q = r * d, end = r * d + r + 1; q < end; q++) sum[q] *= scale;
-  for (let i = 0; i < d; i += TILE) {
-    for (let j = 0; j <= i; j += TILE) {
-      for (let q = j, qEnd = Math.min(d, j + TILE); q < qEnd; q++) {
-        for (let r = Math.max(i, q + 1), rEnd = Math.min(d, i + TILE); r < rEnd; r++) sum[q * d + r] = sum[r * d + q];
-      }
-    }
-  }
-  return sum;
+  addLowerGram(sum, data, d, k, rowStride, colStride, d <= 512 ? Math.max(32, Math.ceil(d / 8)) : 128);
 }
 
 /** Eigenpairs of a PSD factor, descending (column i of `vectors` ↔ values[i]), eigenvalues clamped at 0 (negative ones are rounding). */

@@ -24,7 +24,7 @@ import { cholesky } from '../linalg/cholesky.ts';
 import { matmulDense, transposeDense } from '../linalg/kron.ts';
 import { batchOf, partitionBatches, type Dataset } from '../nn/data/dataset.ts';
 import { accuracy, auroc, ece, entropy, nll } from '../nn/metrics.ts';
-import { gemm } from '../tensor/cpu/gemm.ts';
+import { addLowerGram } from '../linalg/gram.ts';
 import * as T from '../tensor/index.ts';
 import { fail, Random } from '../tensor/index.ts';
 import { debiasKfac, blockEigen, kfac, type Kfac } from './kfac.ts';
@@ -230,7 +230,9 @@ export function laplaceStudy(p: Problem, data: { train: Dataset; test: Dataset; 
             const mc = m[c], offset = c * a.W;
             for (let q = 0; q < a.W; q++) y[offset + q] = mc[q] * root[q];
           }
-          gemm(C, C, a.W, y, 0, a.W, 1, y, 0, 1, a.W, covariance, 0, C, false); // J Σ Jᵀ = Y Yᵀ
+          // J Σ Jᵀ = Y Yᵀ on its lower triangle, in row blocks of 4 (the GEMM's register block), mirrored.
+          covariance.fill(0);
+          addLowerGram(covariance, y, C, a.W, a.W, 1, 4);
           for (let c = 0; c < C; c++) for (let e = 0; e < c; e++) covariance[e * C + c] = covariance[c * C + e]; // exactly symmetric
           const l = cholesky(covariance, C, { semidefinite: true, symmetryTolerance: 1e-12 });
           const target = probs[ai][di][s];

@@ -14,14 +14,15 @@ export type CurvatureKind = 'hessian' | 'ggn';
 
 /**
  * The Hessian or GGN of a problem on a batch as a LinearOperator (chunked for large batches). The
- * GGN operator records the network's forward pass once when it is applied repeatedly (ggnProducts);
- * every product equals ggnVectorProduct's bit for bit.
+ * GGN operator records the network's forward pass once when it is applied repeatedly (ggnProducts;
+ * every product equals ggnVectorProduct's bit for bit) and has a quadraticForm vᵀ G v from one JVP,
+ * which directional curvatures use (equal to vᵀ(G v) up to rounding).
  */
 export function curvatureOperator(p: Problem, batch: Batch, kind: CurvatureKind, options: ChunkOptions = {}): LinearOperator {
   if (kind !== 'hessian' && kind !== 'ggn') fail('curvatureOperator', `kind must be 'hessian' or 'ggn', given ${JSON.stringify(kind)}`);
   batchSize(p, batch, 'curvatureOperator'); // fail early on a bad batch
-  const apply = kind === 'hessian' ? (v: Float64Array) => hessianVectorProduct(p, batch, v, options) : ggnProducts(p, batch, options);
-  return { size: p.model.numParams, apply };
+  if (kind === 'hessian') return { size: p.model.numParams, apply: (v) => hessianVectorProduct(p, batch, v, options) };
+  return { size: p.model.numParams, ...ggnProducts(p, batch, options) };
 }
 
 /** v ↦ H_B v. */

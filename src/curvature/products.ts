@@ -12,6 +12,7 @@ import * as T from '../tensor/index.ts';
 import { withScratchMemory, type Tensor } from '../tensor/index.ts';
 import { withoutScratchMemory } from '../tensor/memory.ts';
 import { batchSize, chunks, checkParamVector, inputTensor, objective, type Batch, type Problem } from './problem.ts';
+import type { LinearOperator } from '../linalg/operator.ts';
 
 /** Evaluate a large batch in chunks of `chunkSize` examples (default 256); the result equals the one-shot value. */
 export interface ChunkOptions {
@@ -102,6 +103,29 @@ export function ggnVectorProduct(p: Problem, batch: Batch, v: Float64Array, opti
   return addWeightDecay(p, dataPart, v);
 }
 
+/**
+ * vᵀ G_B v = Σ_chunks (|chunk|/N) ż_chunkᵀ Λ ż_chunk + λ vᵀ D v with ż = J v: the GGN's quadratic
+ * form from one JVP per chunk and no VJP, half a GGN-vector product (for directional curvatures,
+ * MATH.md §2). `network` replays a recorded forward pass for a one-chunk batch; else each chunk's
+ * JVP evaluates the network with its tangent (forward mode).
+ */
+function ggnQuadraticForm(p: Problem, batch: Batch, v: Float64Array, options: ChunkOptions, network: LinearizedNetwork | null): number {
+  checkParamVector(p, v, 'v', 'curvature.ggnQuadraticForm');
+  const tangents = p.model.split(v, p.backend);
+  const quadratic = (outputs: Tensor, outputTangent: Tensor, n: number): Float64Array =>
+    Float64Array.of(T.sum(T.mul(outputTangent, lossHessianTimes(p, outputs, outputTangent, n))).item()); // żᵀ Λ ż
+  const dataPart = network
+    ? withScratchMemory(() => quadratic(network.outputs, ad.concrete(network.pushforward(tangents)), network.n)).map((x) => 1 * x)
+    : accumulate(p, batch, options, 'curvature.ggnQuadraticForm', (chunk, n) => {
+      const inputs = inputTensor(p, chunk, n);
+      const [outputs, outputTangent] = ad.jvp((params: readonly Value[]) => p.model.forward(params, inputs), p.model.split(p.params, p.backend), tangents);
+      return quadratic(ad.concrete(outputs), ad.concrete(outputTangent), n);
+    });
+  let decay = 0;
+  for (let i = 0; i < v.length; i++) decay += p.weightMask[i] * v[i] * v[i];
+  return dataPart[0] + p.weightDecay * decay; // + λ vᵀ D v
+}
+
 /** One operator's recorded forward pass, kept while it holds the slot below. */
 interface GgnState {
   network: LinearizedNetwork | null;
@@ -119,11 +143,12 @@ let lastApplied: WeakRef<GgnState> | null = null;
  * many batches keeps one batch's activations at most, and computes each product as
  * ggnVectorProduct does. A batch of several chunks is never recorded.
  */
-export function ggnProducts(p: Problem, batch: Batch, options: ChunkOptions = {}): (v: Float64Array) => Float64Array {
+export function ggnProducts(p: Problem, batch: Batch, options: ChunkOptions = {}): Pick<LinearOperator, 'apply' | 'quadraticForm'> {
   const n = batchSize(p, batch, 'curvature.ggnOperator');
   const oneChunk = n <= (options.chunkSize ?? DEFAULT_CHUNK);
   const state: GgnState = { network: null };
-  return (v) => {
+  const quadraticForm = (v: Float64Array): number => ggnQuadraticForm(p, batch, v, options, oneChunk ? state.network : null);
+  const apply = (v: Float64Array): Float64Array => {
     checkParamVector(p, v, 'v', 'curvature.ggnVectorProduct');
     if (!oneChunk) return ggnVectorProduct(p, batch, v, options);
     if (state.network === null && lastApplied?.deref() === state) {
@@ -138,4 +163,5 @@ export function ggnProducts(p: Problem, batch: Batch, options: ChunkOptions = {}
     // As accumulate does for one chunk (weight 1): the product in scratch memory, copied out.
     return addWeightDecay(p, withScratchMemory(() => ggnDataPart(p, network, v)).map((x) => 1 * x), v);
   };
+  return { apply, quadraticForm };
 }

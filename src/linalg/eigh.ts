@@ -7,7 +7,7 @@
  * row-major arrays.
  */
 import { fail } from '../tensor/index.ts';
-import { gemm } from '../tensor/cpu/gemm.ts';
+import { gemm } from '../tensor/cpu/kernels.ts';
 import { checkSquare } from './operator.ts';
 
 /** Eigenvalues (ascending) and orthonormal eigenvectors (the columns of a row-major n×n array). */

@@ -4,7 +4,7 @@
  * since ((A ⊗ B) vec X)_{(i,k)} = Σ_{j,l} A_ij B_kl X_jl. K-FAC blocks (MATH.md §5) are G ⊗ A
  * in exactly this layout: vec(∇W) = g ⊗ a for a weight W [out, in] stored row-major.
  */
-import { gemm } from '../tensor/cpu/gemm.ts';
+import { gemm } from '../tensor/cpu/kernels.ts';
 import { fail } from '../tensor/index.ts';
 import { eigh, type EighOptions } from './eigh.ts';
 import { checkFinite } from './vector.ts';

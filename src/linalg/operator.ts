@@ -9,6 +9,11 @@ import { checkFinite, checkVector } from './vector.ts';
 export interface LinearOperator {
   readonly size: number;
   apply(v: Float64Array): Float64Array;
+  /**
+   * Optional: vᵀ A v without forming A v, where the operator has a cheaper way (the GGN: one JVP,
+   * (J v)ᵀ Λ (J v), no VJP). Equal to vᵀ(A v) up to rounding.
+   */
+  quadraticForm?(v: Float64Array): number;
 }
 
 /**

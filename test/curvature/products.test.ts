@@ -127,6 +127,40 @@ describe('the GGN operator that records its forward pass', () => {
   });
 });
 
+describe("the GGN's quadratic form from one JVP", () => {
+  it('vᵀ G v = (J v)ᵀ Λ (J v) + λ vᵀ D v equals vᵀ(G v) and the dense vᵀ G v to rounding: one chunk (JVP, then a replayed pass) and several chunks, both losses', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: SPECS.length - 1 }), fc.constantFrom<nn.LossKind>('cross_entropy', 'mse'), seed, (which, loss, s) => {
+      const rng = new Random(s);
+      const { p, batch } = randomProblem(SPECS[which], rng, loss, 5);
+      const dense = curvature.ggnMatrix(p, batch), P = p.model.numParams;
+      for (const options of [{}, { chunkSize: 2 }]) {
+        const op = curvature.ggnOperator(p, batch, options);
+        for (let repeat = 0; repeat < 3; repeat++) {
+          const v = randomVector(P, rng);
+          const product = op.apply(v); // the second apply on a one-chunk batch records the forward pass
+          const form = op.quadraticForm!(v);
+          let viaDense = 0;
+          for (let i = 0; i < P; i++) for (let j = 0; j < P; j++) viaDense += v[i] * dense[i * P + j] * v[j];
+          // Both sides are sums of O(P) products of size ≤ ‖v‖² ‖G‖: relative 1e-12 of that scale.
+          const scale = linalg.dot(v, v) * Math.max(...Array.from(dense, Math.abs)) * P;
+          expect(Math.abs(form - linalg.dot(v, product))).toBeLessThanOrEqual(1e-13 * scale);
+          expect(Math.abs(form - viaDense)).toBeLessThanOrEqual(1e-13 * scale);
+        }
+      }
+    }), { numRuns: 12 });
+  });
+
+  it('directional curvatures use it: c(d) of the GGN operator is the quadratic form, of the Hessian dᵀ(H d)', () => {
+    const rng = new Random(9);
+    const { p, batch } = randomProblem(SPECS[0], rng, 'cross_entropy', 4);
+    const d = unit(randomVector(p.model.numParams, rng));
+    const ggn = curvature.ggnOperator(p, batch), hessian = curvature.hessianOperator(p, batch);
+    expect(curvature.directionalCurvature(ggn, d)).toBe(ggn.quadraticForm!(d));
+    expect(hessian.quadraticForm).toBeUndefined();
+    expect(curvature.directionalCurvature(hessian, d)).toBe(linalg.dot(d, hessian.apply(d)));
+  });
+});
+
 describe('curvature matrices', () => {
   it('the Hessian is symmetric; the GGN is symmetric positive semi-definite with λD added', () => {
     fc.assert(fc.property(fc.integer({ min: 0, max: SPECS.length - 1 }), seed, (which, s) => {
