@@ -2,9 +2,11 @@
  * The engine of the page, in a Web Worker: it loads the checkpoint and the digits, and answers
  * the page's requests (protocol.ts) with the library's own studies and figures — eigenPanel
  * (biasStudy with one B1) and cgStepper — on the CPU backend (float64) or gpu.js (WebGL).
- * Requests run one at a time, in the order they came.
+ * Requests run one at a time, in the order they came. The CPU backend runs its WebAssembly SIMD
+ * kernels here (a Worker may compile them synchronously; the page's main thread may not), else
+ * the TypeScript ones, with the same bits.
  */
-import { cpuBackend, gpuBackend, type Backend } from '../../src/tensor/index.ts';
+import { cpuBackend, gpuBackend, kernelKind, type Backend } from '../../src/tensor/index.ts';
 import { median } from '../../src/curvature/bias.ts';
 import { cgStepper, type CgStepper, type CgStepLine } from '../../src/curvature/cg-study.ts';
 import { cgStepFigure } from '../../src/experiments/cg-figures.ts';
@@ -23,6 +25,10 @@ function backendOf(choice: BackendChoice): Backend {
   if (choice === 'cpu') return cpuBackend;
   return (gpu ??= gpuBackend());
 }
+
+/** What the page shows of a backend: its name and precision, and the CPU backend's kernels. */
+const describe = (backend: Backend): string =>
+  backend === cpuBackend ? `cpu, float64, ${kernelKind() === 'wasm' ? 'WebAssembly SIMD' : 'TypeScript'} kernels` : `${backend.name}, ${backend.dtype}`;
 
 /** Text of a file: gunzipped when it starts with the gzip magic 1f 8b (a server may already have decoded it). */
 async function fetchText(url: string): Promise<string> {
@@ -89,7 +95,7 @@ async function handle(request: Request): Promise<void> {
           batchSize: request.batchSize, batch: request.batch, seed: request.seed, numBatches: panel.study.numBatches, kind: request.kind,
           values: run.eigen.values, figure1: panel.figure1, figure2: panel.figure2,
           medianCurvatureRatio: median(run.eigen.curvatures.map((c) => c.b1 / c.full)),
-          backend: `${backend.name}, ${backend.dtype}`, productMilliseconds: panel.productMilliseconds, seconds: panel.seconds,
+          backend: describe(backend), productMilliseconds: panel.productMilliseconds, seconds: panel.seconds,
         },
       });
       return;
@@ -97,7 +103,7 @@ async function handle(request: Request): Promise<void> {
     case 'cg-reset': {
       const m = model();
       const backend = backendOf(request.backend);
-      cg = { stepper: cgStepper(explorerProblem(m, backend), m.data.train, m.data.test, { batchSize: request.batchSize, repeat: request.repeat }), backend: `${backend.name}, ${backend.dtype}` };
+      cg = { stepper: cgStepper(explorerProblem(m, backend), m.data.train, m.data.test, { batchSize: request.batchSize, repeat: request.repeat }), backend: describe(backend) };
       post({ type: 'cg', id: request.id, result: cgResult(started) });
       return;
     }
