@@ -1,13 +1,17 @@
 /**
- * Engine kernels in float64 on the CPU backend: matmul 128/256/512 and the conv2d layers of
- * the engine issue (forward and both adjoints), in GFLOP/s. Each call runs in scratch memory,
- * as the kernels do inside the curvature products, so the output buffer is recycled; the
- * "fresh output" rows show the cost of page-faulting a new output every call on this machine.
+ * Engine kernels in float64 on the CPU backend, one core: matmul 128/256/512 and the conv2d layers
+ * of the engine issue (forward and both adjoints) in GFLOP/s, and the elementwise kernels that
+ * have WebAssembly twins (ReLU, its step, max pooling's winners) in ms — each on the TypeScript
+ * reference kernels and on the WebAssembly SIMD kernels, interleaved round by round, with the
+ * ratio. Each call runs in scratch memory, as the kernels do inside the curvature products, so
+ * the output buffer is recycled; the "fresh output" rows show the cost of page-faulting a new
+ * output every call on this machine.
  */
 import * as T from '../src/tensor/index.ts';
-import { Random, randn, withScratchMemory } from '../src/tensor/index.ts';
-import { flopSuite, type FlopCase } from './gflops.ts';
+import { Random, randn, useKernels, withScratchMemory } from '../src/tensor/index.ts';
+import { interleavedMedians, type FlopCase } from './gflops.ts';
 import { kernelRunner, setKernelRunner } from '../src/tensor/cpu/parallel.ts';
+import { kernelChoice } from '../src/tensor/cpu/kernels.ts';
 
 function naiveMatmul(a: Float64Array, b: Float64Array, c: Float64Array, n: number): void {
   c.fill(0);
@@ -32,21 +36,40 @@ export async function engineBenchmarks(): Promise<void> {
 
 async function oneCore(): Promise<void> {
   const rng = new Random(0);
-  const matmulCases: FlopCase[] = [128, 256, 512].map((n) => {
+  const cases: FlopCase[] = [128, 256, 512].map((n) => {
     const a = randn([n, n], rng), b = randn([n, n], rng);
     return { name: `matmul ${n}`, flops: 2 * n ** 3, run: () => withScratchMemory(() => T.matmul(a, b)) };
   });
   const n512 = randn([512, 512], rng), m512 = randn([512, 512], rng);
-  matmulCases.push({ name: 'matmul 512 (aᵀ·bᵀ)', flops: 2 * 512 ** 3, run: () => withScratchMemory(() => T.matmul(n512, m512, { transA: true, transB: true })) });
-  matmulCases.push({ name: 'matmul 512, fresh output', flops: 2 * 512 ** 3, run: () => T.matmul(n512, m512) });
+  cases.push({ name: 'matmul 512 (aᵀ·bᵀ)', flops: 2 * 512 ** 3, run: () => withScratchMemory(() => T.matmul(n512, m512, { transA: true, transB: true })) });
+  cases.push({ name: 'matmul 512, fresh output', flops: 2 * 512 ** 3, run: () => T.matmul(n512, m512) });
+  cases.push(...convLayerCases(rng).flatMap(({ layer, cases: layerCases, fresh }) => [...layerCases, { ...fresh, name: `conv forward ${layer}, fresh output` }]));
+  // The elementwise kernels with twins, on the first conv layer's output (2,097,152 values).
+  const activation = randn([64, 32, 32, 32], rng);
+  cases.push({ name: 'ReLU of 64×32×32×32', flops: 0, run: () => withScratchMemory(() => T.relu(activation)) });
+  cases.push({ name: 'max pooling 2×2 of 64×32×32×32', flops: 0, run: () => withScratchMemory(() => T.maxPool2d(activation, { kernel: 2 })) });
+
+  const suiteChoice = kernelChoice();
+  const on = (kernels: 'typescript' | 'wasm', run: () => unknown) => () => {
+    useKernels(kernels);
+    try { return run(); } finally { useKernels(suiteChoice); }
+  };
+  const rounds = 9;
+  for (const c of cases) { on('typescript', c.run)(); on('wasm', c.run)(); } // warm-up (JIT, tier-up)
+  const ms = await interleavedMedians(cases.flatMap((c) => [{ name: `${c.name}|ts`, run: on('typescript', c.run) }, { name: `${c.name}|wasm`, run: on('wasm', c.run) }]), rounds);
   // The in-run yardstick: the plain i-k-j loop (the issue measured ~1.1 GFLOP/s here), so a
   // ratio to it holds even while this shared machine runs faster or slower.
   const ad = n512.data, bd = m512.data, cd = new Float64Array(512 * 512);
-  matmulCases.push({ name: 'naive i-k-j loop 512', flops: 2 * 512 ** 3, run: () => naiveMatmul(ad, bd, cd, 512) });
-  await flopSuite('matmul (float64, one core)', matmulCases);
-
-  const convCases = convLayerCases(rng).flatMap(({ layer, cases, fresh }) => [...cases, { ...fresh, name: `conv forward ${layer}, fresh output` }]);
-  await flopSuite('conv2d 3×3, pad 1 (float64, one core)', convCases);
+  const naive = await interleavedMedians([{ name: 'naive', run: () => naiveMatmul(ad, bd, cd, 512) }], 3);
+  const rate = (flops: number, t: number) => (flops ? (flops / t / 1e6).toFixed(2) : '–');
+  console.log(`\nengine kernels, float64, one core: TypeScript reference and WebAssembly SIMD, medians of ${rounds} interleaved rounds`);
+  console.table([
+    ...cases.map((c) => {
+      const ts = ms[`${c.name}|ts`], wasm = ms[`${c.name}|wasm`];
+      return { case: c.name, 'TypeScript ms': ts.toFixed(2), 'TypeScript GFLOP/s': rate(c.flops, ts), 'WebAssembly ms': wasm.toFixed(2), 'WebAssembly GFLOP/s': rate(c.flops, wasm), 'speed-up': (ts / wasm).toFixed(2) };
+    }),
+    { case: 'naive i-k-j loop 512 (yardstick)', 'TypeScript ms': naive.naive.toFixed(2), 'TypeScript GFLOP/s': rate(2 * 512 ** 3, naive.naive), 'WebAssembly ms': '', 'WebAssembly GFLOP/s': '', 'speed-up': '' },
+  ]);
 }
 
 /**

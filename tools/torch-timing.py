@@ -1,10 +1,12 @@
-"""Times PyTorch on the curvature benchmark's CNN gradient, for tools/torch-compare.ts.
+"""Times PyTorch for `npm run bench -- kernels` (bench/kernels.bench.ts), which interleaves these
+requests with mbquad's own runs so both are timed in the same run on this machine.
 
-Reads one configuration per line on stdin ("float64 1": dtype and threads), computes the gradient
-of the benchmark's loss once in it and prints the milliseconds it took. The driver interleaves
-these requests with mbquad's own gradients, so both are timed in the same run.
+Reads one request per line on stdin, "<case> <dtype> <threads>" with case `gradient` (the curvature
+benchmark's CNN gradient: bench/curvature.bench.ts's model, batch 64 and loss, random weights and
+data) or `matmul` (512×512 times 512×512), runs it once and prints the milliseconds it took.
 
-Run through the driver (developers only; needs PyTorch): npx tsx tools/torch-compare.ts
+Developers only; needs PyTorch (Debian: apt-get install python3-torch). The driver starts it with
+/usr/bin/python3 (or $PYTHON) and OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (they slow it here).
 """
 import sys
 import time
@@ -15,7 +17,7 @@ from torch import nn
 torch.manual_seed(0)
 
 
-def problem(dtype):
+def gradient_problem(dtype):
     """The model, batch and loss of bench/curvature.bench.ts (weights and data are random)."""
     model = nn.Sequential(
         nn.Conv2d(3, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
@@ -33,13 +35,20 @@ def problem(dtype):
     return gradient
 
 
+def matmul_problem(dtype):
+    a = torch.randn(512, 512, dtype=dtype)
+    b = torch.randn(512, 512, dtype=dtype)
+    return lambda: a @ b
+
+
+MAKERS = {"gradient": gradient_problem, "matmul": matmul_problem}
 problems = {}
 print(f"torch {torch.__version__}, oneDNN {torch.backends.mkldnn.is_available()}", flush=True)
 for line in sys.stdin:
-    dtype_name, threads = line.split()
+    case, dtype_name, threads = line.split()
     torch.set_num_threads(int(threads))
-    if dtype_name not in problems:
-        problems[dtype_name] = problem(getattr(torch, dtype_name))
+    if (case, dtype_name) not in problems:
+        problems[(case, dtype_name)] = MAKERS[case](getattr(torch, dtype_name))
     start = time.perf_counter()
-    problems[dtype_name]()
+    problems[(case, dtype_name)]()
     print(f"{1000 * (time.perf_counter() - start):.3f}", flush=True)

@@ -21,10 +21,11 @@
 import * as ad from '../autodiff/index.ts';
 import type { Value } from '../autodiff/index.ts';
 import { cholesky } from '../linalg/cholesky.ts';
-import { matmulDense, transposeDense } from '../linalg/kron.ts';
+import { transposeDense } from '../linalg/kron.ts';
 import { batchOf, partitionBatches, type Dataset } from '../nn/data/dataset.ts';
 import { accuracy, auroc, ece, entropy, nll } from '../nn/metrics.ts';
 import { addLowerGram } from '../linalg/gram.ts';
+import { kernelWorkspace } from '../tensor/cpu/kernels.ts';
 import * as T from '../tensor/index.ts';
 import { fail, Random } from '../tensor/index.ts';
 import { debiasKfac, blockEigen, kfac, type Kfac } from './kfac.ts';
@@ -189,7 +190,9 @@ export function laplaceStudy(p: Problem, data: { train: Dataset; test: Dataset; 
     }
     // Σ in the eigenbasis per δ: 1/(N λ_G,i λ_A,j + δ), as square roots (J Σ Jᵀ = Y Yᵀ with Y = M ⊙ √w).
     const roots = deltas.map((delta) => products.map((v) => 1 / Math.sqrt(N * v + delta)));
-    return { ...build, bases, W, roots, buildSeconds: (performance.now() - started) / 1000 };
+    // The largest block (for the work arrays of the evaluation below).
+    const maxBlock = Math.max(...bases.map((e) => e.products.length)), maxA = Math.max(...bases.map((e) => e.b.aSize)), maxG = Math.max(...bases.map((e) => e.b.gSize));
+    return { ...build, bases, W, roots, maxBlock, maxA, maxG, buildSeconds: (performance.now() - started) / 1000 };
   });
 
   // Per input (set by set, input by input): the logits and Jacobian rows at θ* once; then for every
@@ -198,7 +201,7 @@ export function laplaceStudy(p: Problem, data: { train: Dataset; test: Dataset; 
   const vanillaProbs = sets.map((d) => new Float64Array(d.targets.length * C));
   const rng = new Random(seed);
   const params = p.model.split(p.params);
-  const y = new Float64Array(C * Math.max(...approximations.map((a) => a.W))), covariance = new Float64Array(C * C), z = new Float64Array(C), eps = new Float64Array(C);
+  const z = new Float64Array(C), eps = new Float64Array(C);
   sets.forEach((d, s) => {
     const n = d.targets.length, per = d.inputs.length / n;
     for (let i = 0; i < n; i++) {
@@ -213,26 +216,29 @@ export function laplaceStudy(p: Problem, data: { train: Dataset; test: Dataset; 
         return p.model.join(pullback(T.tensor(e, [1, C])) as Value[]); // ∂f_c/∂θ at x
       });
       approximations.forEach((a, ai) => {
-        // M_c = U_Gᵀ J_c U_A per block, concatenated: row c of J in the eigenbases. The classes'
-        // blocks J_c are stacked so that · U_A is one product.
-        const m = rows.map(() => new Float64Array(a.W));
+        // Everything below runs where the kernels read it in place (WebAssembly memory: no copies
+        // per product, kernelWorkspace); nothing else runs a kernel until the δ loop ends.
+        const { arrays: [m, scale, y, covariance, stacked, uA, right, uG], kernels } =
+          kernelWorkspace([C * a.W, a.W, C * a.W, C * C, C * a.maxBlock, a.maxA * a.maxA, C * a.maxBlock, a.maxG * a.maxG]);
+        // Row c of M: M_c = U_Gᵀ J_c U_A per block, concatenated (row c of J in the eigenbases). The
+        // classes' blocks J_c are stacked so that · U_A is one product; U_Gᵀ · (J_c U_A) is written
+        // straight into row c of M.
         let at = 0;
-        for (const { b, uG, uA } of a.bases) {
-          const size = b.gSize * b.aSize;
-          const stacked = new Float64Array(C * size);
+        for (const block of a.bases) {
+          const { b } = block, g = b.gSize, k = b.aSize, size = g * k;
           rows.forEach((row, c) => stacked.set(row.subarray(b.offset, b.offset + size), c * size));
-          const right = matmulDense(stacked, uA, C * b.gSize, b.aSize, b.aSize); // [J_0; …; J_{C−1}] U_A
-          for (let c = 0; c < C; c++) m[c].set(matmulDense(uG, right.subarray(c * size, (c + 1) * size), b.gSize, b.gSize, b.aSize), at);
+          uA.set(block.uA);
+          uG.set(block.uG);
+          kernels.gemm(C * g, k, k, stacked, 0, k, 1, uA, 0, k, 1, right, 0, k, false); // [J_0; …; J_{C−1}] U_A
+          for (let c = 0; c < C; c++) kernels.gemm(g, k, g, uG, 0, g, 1, right, c * size, k, 1, m, c * a.W + at, k, false); // U_Gᵀ (J_c U_A)
           at += size;
         }
         a.roots.forEach((root, di) => {
-          for (let c = 0; c < C; c++) {
-            const mc = m[c], offset = c * a.W;
-            for (let q = 0; q < a.W; q++) y[offset + q] = mc[q] * root[q];
-          }
+          scale.set(root);
+          kernels.scaleRows(m, scale, y, C, a.W); // Y = M ⊙ √w, row by row
           // J Σ Jᵀ = Y Yᵀ on its lower triangle, in row blocks of 4 (the GEMM's register block), mirrored.
           covariance.fill(0);
-          addLowerGram(covariance, y, C, a.W, a.W, 1, 4);
+          addLowerGram(covariance, y, C, a.W, a.W, 1, 4, kernels.gemm);
           for (let c = 0; c < C; c++) for (let e = 0; e < c; e++) covariance[e * C + c] = covariance[c * C + e]; // exactly symmetric
           const l = cholesky(covariance, C, { semidefinite: true, symmetryTolerance: 1e-12 });
           const target = probs[ai][di][s];

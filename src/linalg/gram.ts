@@ -3,7 +3,8 @@
  * study's function-space covariances (J Σ Jᵀ = Y Yᵀ) are symmetric, so only the blocks on and below
  * the diagonal are computed and the upper triangle is copied from the lower one.
  */
-import { gemm } from '../tensor/cpu/kernels.ts';
+import { gemm as dispatchedGemm } from '../tensor/cpu/kernels.ts';
+import type { Gemm } from '../tensor/cpu/gemm.ts';
 
 /**
  * lower(sum) += lower(M Mᵀ) for M [d, K] with M(i, p) = data[i·rowStride + p·colStride] (so a
@@ -11,9 +12,10 @@ import { gemm } from '../tensor/cpu/kernels.ts';
  * rows, by the GEMM accumulating in place; the diagonal blocks' upper parts are computed too and
  * are overwritten by symmetrizeScaled (or the caller's mirror). With b row blocks that is
  * (b + 1)/(2b) of the full product's work. Each entry's sum is the full GEMM's (the GEMM's
- * k-blocks depend on K alone), so it equals lower(M Mᵀ) computed whole, bit for bit.
+ * k-blocks depend on K alone), so it equals lower(M Mᵀ) computed whole, bit for bit. `gemm` is the
+ * dispatching GEMM, or a kernel workspace's (kernelWorkspace), whose arrays it reads in place.
  */
-export function addLowerGram(sum: Float64Array, data: Float64Array, d: number, k: number, rowStride: number, colStride: number, block: number): void {
+export function addLowerGram(sum: Float64Array, data: Float64Array, d: number, k: number, rowStride: number, colStride: number, block: number, gemm: Gemm = dispatchedGemm): void {
   for (let i = 0; i < d; i += block) {
     const rows = Math.min(d, i + block) - i;
     for (let j = 0; j <= i; j += block) {

@@ -1,6 +1,6 @@
 /**
- * The kernels cannot change a result: the bias study (GGN and Hessian, Lanczos, CG, overlaps) and
- * the CG experiment give the same JSON — and the same numbers bit for bit, signed zeros included —
+ * The kernels cannot change a result: the bias study (GGN and Hessian, Lanczos, CG, overlaps), the
+ * CG experiment and the Laplace experiment (K-FAC, eigh, the J Σ Jᵀ workspace) give the same JSON — and the same numbers bit for bit, signed zeros included —
  * on the TypeScript reference kernels and on their WebAssembly twins, on a small ConvNet whose
  * products run every kernel (GEMM, im2col/col2im, ReLU and its step, max pooling's winners).
  */
@@ -62,6 +62,14 @@ describe.runIf(wasmAvailable())('TypeScript and WebAssembly kernels give the sam
       expect(identical(wasm, typescript)).toBe(null);
     }, 60_000);
   }
+
+  it('laplaceStudy: the same JSON and the same bits, apart from its build times', () => {
+    const corrupted = [{ ...test, name: 'c1', inputs: test.inputs.map((x) => -x) }];
+    const { typescript, wasm } = onBoth(() => curvature.laplaceStudy(p, { train, test, corrupted }, { batchSizes: [32], repeats: 2, priorPrecisions: [0.1, 10], samples: 4, seed: 3 }));
+    for (const r of [...typescript.runs, ...wasm.runs]) r.buildSeconds = 0;
+    expect(JSON.stringify(wasm)).toBe(JSON.stringify(typescript));
+    expect(identical(wasm, typescript)).toBe(null);
+  }, 60_000);
 
   it('cgStudy: the same JSON and the same bits', () => {
     const { typescript, wasm } = onBoth(() => curvature.cgStudy(p, train, test, { batchSizes: [32], iterations: 6, repeats: 2, seed: 2 }));

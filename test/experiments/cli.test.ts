@@ -209,6 +209,6 @@ describe('command-line conventions', () => {
     expect(kernels.stderr.trim()).toBe("mbquad: MBQUAD_KERNELS: auto, wasm or typescript, given 'fast'");
     const bench = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', 'nosuch'], { encoding: 'utf8' });
     expect(bench.status).toBe(2);
-    expect(bench.stderr.trim()).toBe("bench: unknown suite 'nosuch'; known: engine, threads, linalg, curvature, kfac, cg, laplace, gpu, gpu-kernels, gpu-products");
+    expect(bench.stderr.trim()).toBe("bench: unknown suite 'nosuch'; known: engine, kernels, small, threads, linalg, curvature, kfac, cg, laplace, gpu, gpu-kernels, gpu-products");
   }, 60_000);
 });

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { convGeometry, matmulGeometry, MbquadError, poolGeometry, Random, randn, relu, tensor } from '../../src/tensor/index.ts';
 import { gemm as typescriptGemm, KC } from '../../src/tensor/cpu/gemm.ts';
-import { gemm as dispatchedGemm, kernelChoice, kernelKind, typescriptKernels, useKernels, wasmAvailable, type Float64Kernels } from '../../src/tensor/cpu/kernels.ts';
+import { gemm as dispatchedGemm, kernelChoice, kernelWorkspace, kernelKind, typescriptKernels, useKernels, wasmAvailable, type Float64Kernels } from '../../src/tensor/cpu/kernels.ts';
 import { callLayout, conv2dCall, conv2dInputGradCall, conv2dWeightGradCall, matmulCall, runCall, runChunk, type KernelCall } from '../../src/tensor/cpu/parallel.ts';
 import { unary } from '../../src/tensor/cpu/elementwise.ts';
 import { maxPool2dIndices } from '../../src/tensor/cpu/pool.ts';
@@ -192,6 +192,25 @@ describe.runIf(available)('WebAssembly kernels against the TypeScript reference,
       useKernels('typescript');
       return sameBits(wasm[0], unary('relu', x)) && sameBits(wasm[1], unary('step', x));
     }), { numRuns: 80 });
+  });
+
+  it('scaleRows (y = m · diag(s)) in a kernel workspace: any shape, odd widths, special values; the workspace reads in place', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 41 }), seed, (rows, width, s) => {
+      const rng = new Random(s);
+      const m = values(rows * width, rng, 0.1), scale = values(width, rng, 0.1);
+      const want = new Float64Array(rows * width);
+      typescriptKernels.scaleRows(m, scale, want, rows, width);
+      useKernels('wasm');
+      const { arrays: [mw, sw, yw], kernels } = kernelWorkspace([rows * width, width, rows * width]);
+      expect(kernels.kind).toBe('wasm');
+      mw.set(m);
+      sw.set(scale);
+      kernels.scaleRows(mw, sw, yw, rows, width);
+      useKernels(suiteChoice);
+      return sameBits(yw, want);
+    }), { numRuns: 80 });
+    useKernels('typescript');
+    expect(kernelWorkspace([3]).kernels).toBe(typescriptKernels);
   });
 
   it("max pooling's winners: kernels, strides and padding, ties, NaN, −∞, first maximum kept", () => {

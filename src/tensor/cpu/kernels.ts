@@ -33,6 +33,8 @@ export interface Float64Kernels {
   col2im(cols: Float64Array, n: number, g: ConvGeometry, dx: Float64Array): void;
   /** A scratch array of `size` doubles for one image's columns (this thread's; reused). */
   cols(size: number): Float64Array;
+  /** y = m · diag(s) for m, y [rows, width] row-major, s [width]: y[r·width + q] = m[r·width + q] · s[q]. */
+  readonly scaleRows: (m: Float64Array, s: Float64Array, y: Float64Array, rows: number, width: number) => void;
 }
 
 let colsBuffer = new Float64Array(0);
@@ -46,6 +48,9 @@ export const typescriptKernels: Float64Kernels = {
   cols(size) {
     if (colsBuffer.length < size) colsBuffer = new Float64Array(size);
     return colsBuffer.subarray(0, size);
+  },
+  scaleRows(m, s, y, rows, width) {
+    for (let r = 0, o = 0; r < rows; r++, o += width) for (let q = 0; q < width; q++) y[o + q] = m[o + q] * s[q];
   },
 };
 
@@ -91,6 +96,27 @@ export function kernelKind(): KernelKind {
 /** The calling thread's WebAssembly kernels when they are chosen and can run, else null. */
 export function callingThreadWasm(): WasmKernels | null {
   return kernelKind() === 'wasm' ? localWasm() : null;
+}
+
+/**
+ * Arrays of the given lengths that the calling thread's kernels read and write in place — views of
+ * its WebAssembly memory when those kernels run (no copies in or out), else plain arrays — and
+ * the kernels (GEMM, scaleRows) to run on them. For a loop of many small products on the same
+ * data (the Laplace study's J Σ Jᵀ per input). The arrays are valid until this thread's next
+ * kernel call outside the workspace (matmul, conv, the dispatching gemm), which reuses and may
+ * move that memory: fill them, compute, read the results, then call other kernels.
+ */
+export function kernelWorkspace(lengths: readonly number[]): { arrays: Float64Array[]; kernels: Float64Kernels } {
+  const wasm = callingThreadWasm();
+  const at: number[] = [];
+  let end = WasmKernels.scratchBytes(0);
+  for (const length of lengths) {
+    at.push(end);
+    end += align16(8 * length);
+  }
+  if (wasm === null || !wasm.ensure(end)) return { arrays: lengths.map((n) => new Float64Array(n)), kernels: typescriptKernels };
+  wasm.setScratch(0, 0);
+  return { arrays: lengths.map((n, i) => wasm.view(at[i], n)), kernels: wasm };
 }
 
 /** Drops the calling thread's WebAssembly memory (it grows to the largest call's operands); the next call makes a new one. */

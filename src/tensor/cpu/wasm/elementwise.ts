@@ -25,6 +25,30 @@ function emitMap(module: WasmModule, name: string, lane: (v: Code) => Code, scal
   return f;
 }
 
+/**
+ * scaleRows(m, s, y, rows, width): y[r·width + q] = m[r·width + q] · s[q] — every row of m times
+ * one row of scales (a diagonal on the right), the twin of ../kernels.ts's scaleRows: one IEEE
+ * multiply per element, two at a time.
+ */
+export function emitScaleRows(module: WasmModule): WasmFunction {
+  const f = module.function('scaleRows', { m: 'i32', s: 'i32', y: 'i32', rows: 'i32', width: 'i32' });
+  f.locals('i32', 'r', 'q', 'pairs', 'rowBytes');
+  const { get, set } = f;
+  const at = (pointer: string) => i32.add(get(pointer), i32.shl(get('q'), c(3)));
+  const scale = i32.add(get('s'), i32.shl(get('q'), c(3)));
+  f.emit(
+    set('pairs', i32.sub(get('width'), c(1))),
+    set('rowBytes', i32.shl(get('width'), c(3))),
+    f.forRange('r', c(0), get('rows'), c(1),
+      f.forRange('q', c(0), get('pairs'), c(2), v128.store(at('y'), f64x2.mul(v128.load(at('m')), v128.load(scale)))),
+      ifThen(i32.ltS(get('q'), get('width')), [f64.store(at('y'), f64.mul(f64.load(at('m')), f64.load(scale)))]),
+      set('m', i32.add(get('m'), get('rowBytes'))),
+      set('y', i32.add(get('y'), get('rowBytes'))),
+    ),
+  );
+  return f;
+}
+
 /** relu(x, y, n): y = max(x, +0). */
 export const emitRelu = (module: WasmModule): WasmFunction =>
   emitMap(module, 'relu', (v) => f64x2.max(v, v128.zero()), (v) => f64.max(v, f64.const(0)));

@@ -13,7 +13,7 @@ import { fail } from '../../errors.ts';
 import type { ConvGeometry, PoolGeometry } from '../../geometry.ts';
 import { WasmModule } from './assembler.ts';
 import { emitCol2im, emitIm2col } from './conv.ts';
-import { emitRelu, emitStep } from './elementwise.ts';
+import { emitRelu, emitScaleRows, emitStep } from './elementwise.ts';
 import { emitGemm, gemmScratchBytes, type GemmPlan } from './gemm.ts';
 import type { Gemm } from '../gemm.ts';
 import { emitMaxPoolWinners } from './pool.ts';
@@ -48,7 +48,7 @@ export function align16(bytes: number): number {
   return Math.ceil(bytes / 16) * 16;
 }
 
-/** The kernel module's binary: gemm, im2col, col2im, relu, step and maxPoolWinners, importing env.memory (shared or not). */
+/** The kernel module's binary: gemm, im2col, col2im, relu, step, scaleRows and maxPoolWinners, importing env.memory (shared or not). */
 export function kernelModuleBytes(shared: boolean, plan: GemmPlan = GEMM_PLAN): Uint8Array {
   const module = new WasmModule();
   emitGemm(module, plan);
@@ -56,6 +56,7 @@ export function kernelModuleBytes(shared: boolean, plan: GemmPlan = GEMM_PLAN): 
   emitCol2im(module);
   emitRelu(module);
   emitStep(module);
+  emitScaleRows(module);
   emitMaxPoolWinners(module);
   return module.encode({ initialPages: 1, maximumPages: MAX_PAGES, shared });
 }
@@ -86,6 +87,7 @@ interface KernelExports {
   col2im(cols: number, image: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, ho: number, wo: number): void;
   relu(x: number, y: number, n: number): void;
   step(x: number, y: number, n: number): void;
+  scaleRows(m: number, s: number, y: number, rows: number, width: number): void;
   maxPoolWinners(x: number, out: number, planes: number, h: number, w: number, ho: number, wo: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number): void;
 }
 
@@ -193,6 +195,12 @@ export class WasmKernels {
     if (x.length === 0) return;
     this.exports[op](this.address(op, 'x', x, 0, x.length - 1), this.address(op, 'y', y, 0, y.length - 1), x.length);
   }
+
+  /** ../kernels.ts's scaleRows: y = m · diag(s), m and y [rows, width]. */
+  readonly scaleRows = (m: Float64Array, s: Float64Array, y: Float64Array, rows: number, width: number): void => {
+    if (rows * width === 0) return;
+    this.exports.scaleRows(this.address('scaleRows', 'm', m, 0, rows * width - 1), this.address('scaleRows', 's', s, 0, width - 1), this.address('scaleRows', 'y', y, 0, rows * width - 1), rows, width);
+  };
 
   /** ../pool.ts's maxPool2dIndices of x into out ([n, c, ho, wo] flat indices). */
   maxPoolWinners(x: Float64Array, g: PoolGeometry, out: Int32Array): void {
