@@ -21,7 +21,7 @@ PY
   if npx vitest run test/tensor/wasm-kernels.test.ts >/dev/null 2>&1; then echo "SURVIVED: $name"; survivors=$((survivors + 1)); else echo "killed:   $name"; fi
   mv "$file.orig" "$file"
 }
-G=src/tensor/cpu/wasm/gemm.ts C=src/tensor/cpu/wasm/conv.ts E=src/tensor/cpu/wasm/elementwise.ts P=src/tensor/cpu/wasm/pool.ts
+G=src/tensor/cpu/wasm/gemm.ts C=src/tensor/cpu/wasm/conv.ts E=src/tensor/cpu/wasm/elementwise.ts P=src/tensor/cpu/wasm/pool.ts Q=src/tensor/cpu/wasm/eigen.ts
 mutate "1 k-blocks of 256 (another k order)" $G "set('blocks', i32.divS(i32.add(get('k'), c(KC - 1)), c(KC)))," "set('blocks', i32.divS(i32.add(get('k'), c(255)), c(256))),"
 mutate "2 one k-block however long k is" $G "set('kBlock', i32.divS(i32.add(get('k'), i32.sub(get('blocks'), c(1))), get('blocks')))," "set('kBlock', get('k')),"
 mutate "3 every k-block overwrites C" $G "set('overwrite', i32.and(i32.eqz(get('accumulate')), i32.eqz(get('pc'))))," "set('overwrite', i32.eqz(get('accumulate'))),"
@@ -34,4 +34,7 @@ mutate "9 ReLU as pmax (keeps −0)" $E "(v) => f64x2.max(v, v128.zero())" "(v) 
 mutate "10 step at 0 is 1" $E "(v) => v128.and(f64x2.gt(v, v128.zero()), f64x2.splat(f64.const(1)))" "(v) => v128.and(f64x2.ne(v, v128.zero()), f64x2.splat(f64.const(1)))"
 mutate "11 pooling keeps the last maximum" $P "set('winning', v128.or(f64x2.gt(get('values'), get('bests'))," "set('winning', v128.or(f64x2.ne(get('values'), get('bests')),"
 mutate "12 pooling lets NaN lose" $P "set('wins', i32.or(f64.gt(get('v'), get('best')), i32.and(f64.ne(get('v'), get('v')), f64.eq(get('best'), get('best')))))," "set('wins', f64.gt(get('v'), get('best'))),"
+mutate "13 eigh's dot product adds lane 1 before lane 0" $Q "set('dot', f64.add(get('dot'), f64x2.extractLane(get('product'), 0)))," "set('dot', f64.add(get('dot'), f64x2.extractLane(get('product'), 1))),"
+mutate "14 eigh's rotations skip the last column of an odd n" $Q "ifThen(i32.ltS(get('b'), get('rowBytes')), [body(single)])," "ifThen(i32.ltS(get('b'), c(0)), [body(single)]),"
+mutate "15 eigh's reflector pass starts p at 32.5, not 0" $Q "memoryFill(at('p', 'i'), c(0)," "memoryFill(at('p', 'i'), c(0x40),"
 [ "$survivors" -eq 0 ] && echo "every mutation fails a test" || { echo "$survivors mutation(s) survived"; exit 1; }

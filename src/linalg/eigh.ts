@@ -7,7 +7,7 @@
  * row-major arrays.
  */
 import { fail } from '../tensor/index.ts';
-import { gemm } from '../tensor/cpu/kernels.ts';
+import { gemm, kernelWorkspace, type Float64Kernels } from '../tensor/cpu/kernels.ts';
 import { checkSquare } from './operator.ts';
 
 /** Eigenvalues (ascending) and orthonormal eigenvectors (the columns of a row-major n×n array). */
@@ -45,25 +45,36 @@ export function eigh(a: Float64Array, n: number, options: EighOptions = {}): Eig
   checkSquare('eigh', a, n);
   checkSymmetric('eigh', a, n, options.symmetryTolerance ?? 1e-10);
   if (n === 0) return { values: new Float64Array(0), vectors: new Float64Array(0) };
+  // The O(n³) passes run in the calling thread's kernels on a workspace they read in place (views
+  // of its WebAssembly memory when those run): no kernel call in between may move it.
+  const { arrays, kernels } = kernelWorkspace([n * n, n * n, n, n, n, n, n, n]);
+  const [v, rows, vector, product, vPrev, wPrev, cosines, sines] = arrays;
   // Work on the symmetrized matrix (a + aᵀ)/2, so tiny asymmetries cannot bias the result.
-  const v = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) v[i * n + j] = 0.5 * (a[i * n + j] + a[j * n + i]);
   const d = new Float64Array(n), e = new Float64Array(n), tau = new Float64Array(n);
-  tridiagonalize(v, n, d, e, tau);
+  tridiagonalize(v, n, d, e, tau, { kernels, vector, product, vPrev, wPrev });
   // The QL rotations act on pairs of T's eigenvectors, held as rows (contiguous updates), from I.
-  const rows = new Float64Array(n * n);
+  rows.fill(0);
   for (let i = 0; i < n; i++) rows[i * n + i] = 1;
-  tridiagonalQL(d, e, rows, n);
-  backTransform(rows, n, v, tau);
+  tridiagonalQL(d, e, rows, n, { kernels, cosines, sines });
+  // The back-transformation's GEMM may reuse the workspace's memory: leave it first.
+  const eigenvectorRows = rows.slice();
+  backTransform(eigenvectorRows, n, v.slice(), tau);
   // Sort ascending, eigenvectors with their values.
   const order = Array.from(d.keys()).sort((i, j) => d[i] - d[j]);
   const values = Float64Array.from(order, (i) => d[i]);
   const vectors = new Float64Array(n * n);
   order.forEach((src, col) => {
-    for (let r = 0; r < n; r++) vectors[r * n + col] = rows[src * n + r];
+    for (let r = 0; r < n; r++) vectors[r * n + col] = eigenvectorRows[src * n + r];
   });
   return { values, vectors };
 }
+
+/** tridiagonalize's kernels and work vectors of n doubles, in one kernel workspace. */
+interface TridiagonalWork { kernels: Float64Kernels; vector: Float64Array; product: Float64Array; vPrev: Float64Array; wPrev: Float64Array }
+
+/** tridiagonalQL's kernels and one sweep's rotations, in one kernel workspace. */
+interface RotationWork { kernels: Float64Kernels; cosines: Float64Array; sines: Float64Array }
 
 /**
  * Householder tridiagonalization Qᵀ A Q = T (LAPACK's dsytd2, on the upper triangle of the
@@ -76,9 +87,11 @@ export function eigh(a: Float64Array, n: number, options: EighOptions = {}): Eig
  * subdiagonal (e[i] couples i−1 and i), and row k of `a` holds v_k in its entries k+1.. (the
  * reflectors for backTransform), with τ_k in `tau`.
  */
-function tridiagonalize(a: Float64Array, n: number, d: Float64Array, e: Float64Array, tau: Float64Array): void {
+function tridiagonalize(a: Float64Array, n: number, d: Float64Array, e: Float64Array, tau: Float64Array, work: TridiagonalWork): void {
+  const { kernels } = work;
   // The pending update (vPrev, wPrev) of step k−1 and step k's v and p, indexed by column.
-  let vPrev = new Float64Array(n), wPrev = new Float64Array(n), v = new Float64Array(n), p = new Float64Array(n);
+  let { vector: v, product: p, vPrev, wPrev } = work;
+  for (const array of [v, p, vPrev, wPrev]) array.fill(0);
   e[0] = 0;
   for (let k = 0; k < n - 1; k++) {
     const row = k * n;
@@ -106,19 +119,8 @@ function tridiagonalize(a: Float64Array, n: number, d: Float64Array, e: Float64A
       v.set(a.subarray(row + k + 1, row + n), k + 1);
     }
     tau[k] = t;
-    // Rows i > k: the pending update, then p_i += S_ii v_i + Σ_{j>i} S_ij v_j and p_j += S_ij v_i.
-    p.fill(0, k + 1);
-    for (let i = k + 1; i < n; i++) {
-      const ri = i * n, vi = v[i], ui = vPrev[i], zi = wPrev[i];
-      const sii = (a[ri + i] -= ui * wPrev[i] + zi * vPrev[i]);
-      let dot = sii * vi;
-      for (let j = i + 1; j < n; j++) {
-        const sij = (a[ri + j] -= ui * wPrev[j] + zi * vPrev[j]);
-        dot += sij * v[j];
-        p[j] += sij * vi;
-      }
-      p[i] += dot;
-    }
+    // Rows i > k: the pending update, then p = S v (../tensor/cpu/eigen.ts's reflectorPass).
+    kernels.reflectorPass(a, n, k, v, p, vPrev, wPrev);
     let pv = 0;
     for (let i = k + 1; i < n; i++) {
       p[i] *= t;
@@ -187,12 +189,12 @@ function backTransform(rows: Float64Array, n: number, reflectors: Float64Array, 
  * Implicit QL with shifts on the tridiagonal (d, e) (tql2); `rows` receives the rotations, so on
  * return row i is the eigenvector of d[i] (of T when it starts as I). Deflates when |e[m]| ≤ ε·‖T‖.
  */
-function tridiagonalQL(d: Float64Array, e: Float64Array, rows: Float64Array, n: number): void {
+function tridiagonalQL(d: Float64Array, e: Float64Array, rows: Float64Array, n: number, work: RotationWork): void {
+  const { kernels, cosines, sines } = work;
   for (let i = 1; i < n; i++) e[i - 1] = e[i];
   e[n - 1] = 0;
   let f = 0, tst1 = 0;
   const eps = 2 ** -52;
-  const cosines = new Float64Array(n), sines = new Float64Array(n);
   for (let l = 0; l < n; l++) {
     tst1 = Math.max(tst1, Math.abs(d[l]) + Math.abs(e[l]));
     let m = l;
@@ -230,7 +232,7 @@ function tridiagonalQL(d: Float64Array, e: Float64Array, rows: Float64Array, n: 
           cosines[i] = c; // the rotation of rows i and i+1, applied after the sweep
           sines[i] = s;
         }
-        applyRotations(rows, n, cosines, sines, l, m);
+        kernels.planeRotations(rows, n, cosines, sines, l, m);
         p = (-s * s2 * c3 * el1 * e[l]) / dl1;
         e[l] = s * p;
         d[l] = c * p;
@@ -238,42 +240,5 @@ function tridiagonalQL(d: Float64Array, e: Float64Array, rows: Float64Array, n: 
     }
     d[l] += f;
     e[l] = 0;
-  }
-}
-
-/**
- * One QL sweep's rotations on the eigenvector rows, in the sweep's order i = m−1 … l: rotation i
- * maps rows (i, i+1) to (c r_i − s r_{i+1}, s r_i + c r_{i+1}). Consecutive rotations share a
- * row, so four are applied in one pass over five rows, the shared row carried in a register: the
- * same arithmetic in the same order, with less than two thirds of the loads and stores.
- */
-function applyRotations(rows: Float64Array, n: number, cosines: Float64Array, sines: Float64Array, l: number, m: number): void {
-  let i = m - 1;
-  for (; i - 3 >= l; i -= 4) {
-    const c1 = cosines[i], s1 = sines[i], c2 = cosines[i - 1], s2 = sines[i - 1];
-    const c3 = cosines[i - 2], s3 = sines[i - 2], c4 = cosines[i - 3], s4 = sines[i - 3];
-    const r0 = (i + 1) * n, r1 = i * n, r2 = (i - 1) * n, r3 = (i - 2) * n, r4 = (i - 3) * n;
-    for (let k = 0; k < n; k++) {
-      let carry = rows[r0 + k], x = rows[r1 + k];
-      rows[r0 + k] = s1 * x + c1 * carry;
-      carry = c1 * x - s1 * carry;
-      x = rows[r2 + k];
-      rows[r1 + k] = s2 * x + c2 * carry;
-      carry = c2 * x - s2 * carry;
-      x = rows[r3 + k];
-      rows[r2 + k] = s3 * x + c3 * carry;
-      carry = c3 * x - s3 * carry;
-      x = rows[r4 + k];
-      rows[r3 + k] = s4 * x + c4 * carry;
-      rows[r4 + k] = c4 * x - s4 * carry;
-    }
-  }
-  for (; i >= l; i--) {
-    const c = cosines[i], s = sines[i], mid = i * n, below = (i + 1) * n;
-    for (let k = 0; k < n; k++) {
-      const x = rows[mid + k], y = rows[below + k];
-      rows[below + k] = s * x + c * y;
-      rows[mid + k] = c * x - s * y;
-    }
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The kernels cannot change a result: the bias study (GGN and Hessian, Lanczos, CG, overlaps), the
- * CG experiment and the Laplace experiment (K-FAC, eigh, the J Σ Jᵀ workspace) give the same JSON — and the same numbers bit for bit, signed zeros included —
+ * CG experiment, the Laplace experiment (K-FAC, eigh, the J Σ Jᵀ workspace) and eigh itself give the same JSON — and the same numbers bit for bit, signed zeros included —
  * on the TypeScript reference kernels and on their WebAssembly twins, on a small ConvNet whose
  * products run every kernel (GEMM, im2col/col2im, ReLU and its step, max pooling's winners).
  */
@@ -10,6 +10,7 @@ import { convNet } from '../../src/nn/presets.ts';
 import { Random, useKernels, wasmAvailable } from '../../src/tensor/index.ts';
 import { kernelChoice } from '../../src/tensor/cpu/kernels.ts';
 import { loadDigitsSplit } from '../../src/experiments/datasets.ts';
+import { eigh } from '../../src/linalg/eigh.ts';
 
 const suiteChoice = kernelChoice();
 afterAll(() => { useKernels(suiteChoice); });
@@ -70,6 +71,18 @@ describe.runIf(wasmAvailable())('TypeScript and WebAssembly kernels give the sam
     expect(JSON.stringify(wasm)).toBe(JSON.stringify(typescript));
     expect(identical(wasm, typescript)).toBe(null);
   }, 60_000);
+
+  it('eigh: the same eigenvalues and eigenvectors bit for bit (odd and even n, a repeated eigenvalue)', () => {
+    const rng = new Random(11);
+    for (const n of [37, 120]) {
+      const a = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) a[i * n + j] = a[j * n + i] = rng.normal();
+      for (let i = 0; i < 3; i++) a[i * n + i] = 5; // a block that makes 5 an eigenvalue of multiplicity ≥ 2
+      for (let i = 0; i < 3; i++) for (let j = 0; j < n; j++) if (i !== j) a[i * n + j] = a[j * n + i] = 0;
+      const { typescript, wasm } = onBoth(() => eigh(a, n));
+      expect(identical(wasm, typescript)).toBe(null);
+    }
+  });
 
   it('cgStudy: the same JSON and the same bits', () => {
     const { typescript, wasm } = onBoth(() => curvature.cgStudy(p, train, test, { batchSizes: [32], iterations: 6, repeats: 2, seed: 2 }));

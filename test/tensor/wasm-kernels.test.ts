@@ -213,6 +213,28 @@ describe.runIf(available)('WebAssembly kernels against the TypeScript reference,
     expect(kernelWorkspace([3]).kernels).toBe(typescriptKernels);
   });
 
+  it("eigh's passes in a kernel workspace: the tridiagonalization's reflectorPass and a QL sweep's planeRotations, any n, k, l ≤ m, special values", () => {
+    const passCase = fc.record({ n: fc.integer({ min: 1, max: 27 }), k: fc.nat(), l: fc.nat(), span: fc.nat(), special: fc.boolean(), s: seed });
+    fc.assert(fc.property(passCase, ({ n, k: kRaw, l: lRaw, span, special, s }) => {
+      const rng = new Random(s);
+      const k = kRaw % n, l = lRaw % n, m = l + (span % (n - l));
+      const draw = (length: number) => values(length, rng, special ? 0.05 : 0);
+      const a = draw(n * n), v = draw(n), p = draw(n), vPrev = draw(n), wPrev = draw(n), rows = draw(n * n), cosines = draw(n), sines = draw(n);
+      const want = { a: a.slice(), p: p.slice(), rows: rows.slice() };
+      typescriptKernels.reflectorPass(want.a, n, k, v, want.p, vPrev, wPrev);
+      typescriptKernels.planeRotations(want.rows, n, cosines, sines, l, m);
+      useKernels('wasm');
+      const { arrays, kernels } = kernelWorkspace([n * n, n, n, n, n, n * n, n, n]);
+      const [aw, vw, pw, vPrevW, wPrevW, rowsW, cosinesW, sinesW] = arrays;
+      [a, v, p, vPrev, wPrev, rows, cosines, sines].forEach((x, i) => arrays[i].set(x));
+      expect(kernels.kind).toBe('wasm');
+      kernels.reflectorPass(aw, n, k, vw, pw, vPrevW, wPrevW);
+      kernels.planeRotations(rowsW, n, cosinesW, sinesW, l, m);
+      useKernels(suiteChoice);
+      return sameBits(aw, want.a) && sameBits(pw, want.p) && sameBits(rowsW, want.rows);
+    }), { numRuns: 150 });
+  });
+
   it("max pooling's winners: kernels, strides and padding, ties, NaN, −∞, first maximum kept", () => {
     const poolCase = fc.record({
       n: fc.integer({ min: 1, max: 3 }), c: fc.integer({ min: 1, max: 3 }), h: fc.integer({ min: 1, max: 12 }), w: fc.integer({ min: 1, max: 12 }),
@@ -324,6 +346,9 @@ describe('kernel selection and the emitter', () => {
     expect(() => kernels.gemm(4, 4, 4, inside, 0, 4, 1, inside, 0, 4, 1, inside, 90, 4, false)).toThrow(/gemm: C is accessed at elements 90…105, outside its 100/);
     expect(() => kernels.cols(10)).toThrow(/wasm kernels: columns of 10 doubles, but the scratch holds 0/);
     expect(() => kernels.map('relu', inside, inside.subarray(0, 5))).toThrow(/relu: x and y must have one length/);
+    expect(() => kernels.reflectorPass(inside, 11, 0, inside, inside, inside, inside)).toThrow(/reflectorPass: a is accessed at elements 0…120, outside its 100/);
+    expect(() => kernels.planeRotations(inside, 10, inside, outside, 2, 5)).toThrow(/planeRotations: sines must be a view of the kernels' WebAssembly memory/);
+    expect(() => kernels.planeRotations(inside, 10, inside, inside, 2, 10)).toThrow(/planeRotations: rotations 2…9 of rows 2…10, outside the 10 rows/);
     useKernels('wasm');
     expect(() => dispatchedGemm(16, 16, 16, new Float64Array(256), 0, 16, 1, new Float64Array(256), 0, 16, 1, new Float64Array(100), 0, 16, false)).toThrow(/gemm: an operand is accessed at elements 0…255, outside its 100/);
   });

@@ -16,6 +16,7 @@ import { fail } from '../errors.ts';
 import type { ConvGeometry, PoolGeometry } from '../geometry.ts';
 import { allocateUnfilled } from '../memory.ts';
 import { col2im, im2col } from './conv.ts';
+import { planeRotations, reflectorPass } from './eigen.ts';
 import { gemm as typescriptGemm, type Gemm } from './gemm.ts';
 import { align16, kernelModule, WasmKernels } from './wasm/runtime.ts';
 
@@ -35,6 +36,10 @@ export interface Float64Kernels {
   cols(size: number): Float64Array;
   /** y = m · diag(s) for m, y [rows, width] row-major, s [width]: y[r·width + q] = m[r·width + q] · s[q]. */
   readonly scaleRows: (m: Float64Array, s: Float64Array, y: Float64Array, rows: number, width: number) => void;
+  /** eigh's tridiagonalization, step k's pass over the trailing rows (eigen.ts). */
+  readonly reflectorPass: typeof reflectorPass;
+  /** eigh's QL sweep: rotations m−1 … l of the eigenvector rows (eigen.ts). */
+  readonly planeRotations: typeof planeRotations;
 }
 
 let colsBuffer = new Float64Array(0);
@@ -52,6 +57,8 @@ export const typescriptKernels: Float64Kernels = {
   scaleRows(m, s, y, rows, width) {
     for (let r = 0, o = 0; r < rows; r++, o += width) for (let q = 0; q < width; q++) y[o + q] = m[o + q] * s[q];
   },
+  reflectorPass,
+  planeRotations,
 };
 
 /** What useKernels takes: an implementation, or 'auto' (WebAssembly where it runs). */
@@ -101,8 +108,8 @@ export function callingThreadWasm(): WasmKernels | null {
 /**
  * Arrays of the given lengths that the calling thread's kernels read and write in place — views of
  * its WebAssembly memory when those kernels run (no copies in or out), else plain arrays — and
- * the kernels (GEMM, scaleRows) to run on them. For a loop of many small products on the same
- * data (the Laplace study's J Σ Jᵀ per input). The arrays are valid until this thread's next
+ * the kernels (GEMM, scaleRows, eigh's passes) to run on them. For a loop of many kernel calls
+ * on the same data (the Laplace study's J Σ Jᵀ per input, eigh's n − 1 reflector passes). The arrays are valid until this thread's next
  * kernel call outside the workspace (matmul, conv, the dispatching gemm), which reuses and may
  * move that memory: fill them, compute, read the results, then call other kernels.
  */

@@ -97,6 +97,7 @@ export const f64 = {
   ne: (a: Code, b: Code): Code => [...a, ...b, 0x62],
   gt: (a: Code, b: Code): Code => [...a, ...b, 0x64],
   add: (a: Code, b: Code): Code => [...a, ...b, 0xa0],
+  sub: (a: Code, b: Code): Code => [...a, ...b, 0xa1],
   mul: (a: Code, b: Code): Code => [...a, ...b, 0xa2],
   /** IEEE maximum as WebAssembly defines it: NaN if either is NaN, +0 over −0. */
   max: (a: Code, b: Code): Code => [...a, ...b, 0xa5],
@@ -130,6 +131,7 @@ export const f64x2 = {
   /** All ones in the lanes where a > b, else all zeros. */
   gt: (a: Code, b: Code): Code => [...a, ...b, ...simd(0x4a)],
   add: (a: Code, b: Code): Code => [...a, ...b, ...simd(0xf0)],
+  sub: (a: Code, b: Code): Code => [...a, ...b, ...simd(0xf1)],
   mul: (a: Code, b: Code): Code => [...a, ...b, ...simd(0xf2)],
   /** Lane-wise IEEE maximum as WebAssembly defines it: NaN if either is NaN, +0 over −0. */
   max: (a: Code, b: Code): Code => [...a, ...b, ...simd(0xf5)],

@@ -16,6 +16,7 @@ import { emitCol2im, emitIm2col } from './conv.ts';
 import { emitRelu, emitScaleRows, emitStep } from './elementwise.ts';
 import { emitGemm, gemmScratchBytes, type GemmPlan } from './gemm.ts';
 import type { Gemm } from '../gemm.ts';
+import { emitPlaneRotations, emitReflectorPass } from './eigen.ts';
 import { emitMaxPoolWinners } from './pool.ts';
 
 /**
@@ -48,7 +49,7 @@ export function align16(bytes: number): number {
   return Math.ceil(bytes / 16) * 16;
 }
 
-/** The kernel module's binary: gemm, im2col, col2im, relu, step, scaleRows and maxPoolWinners, importing env.memory (shared or not). */
+/** The kernel module's binary: gemm, im2col, col2im, relu, step, scaleRows, maxPoolWinners, reflectorPass and planeRotations, importing env.memory (shared or not). */
 export function kernelModuleBytes(shared: boolean, plan: GemmPlan = GEMM_PLAN): Uint8Array {
   const module = new WasmModule();
   emitGemm(module, plan);
@@ -58,6 +59,8 @@ export function kernelModuleBytes(shared: boolean, plan: GemmPlan = GEMM_PLAN): 
   emitStep(module);
   emitScaleRows(module);
   emitMaxPoolWinners(module);
+  emitReflectorPass(module);
+  emitPlaneRotations(module);
   return module.encode({ initialPages: 1, maximumPages: MAX_PAGES, shared });
 }
 
@@ -88,6 +91,8 @@ interface KernelExports {
   relu(x: number, y: number, n: number): void;
   step(x: number, y: number, n: number): void;
   scaleRows(m: number, s: number, y: number, rows: number, width: number): void;
+  reflectorPass(a: number, n: number, k: number, v: number, p: number, vPrev: number, wPrev: number): void;
+  planeRotations(rows: number, n: number, cosines: number, sines: number, l: number, m: number): void;
   maxPoolWinners(x: number, out: number, planes: number, h: number, w: number, ho: number, wo: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number): void;
 }
 
@@ -200,6 +205,21 @@ export class WasmKernels {
   readonly scaleRows = (m: Float64Array, s: Float64Array, y: Float64Array, rows: number, width: number): void => {
     if (rows * width === 0) return;
     this.exports.scaleRows(this.address('scaleRows', 'm', m, 0, rows * width - 1), this.address('scaleRows', 's', s, 0, width - 1), this.address('scaleRows', 'y', y, 0, rows * width - 1), rows, width);
+  };
+
+  /** ../eigen.ts's reflectorPass: step k of the tridiagonalization on the rows i > k of a [n, n]. */
+  readonly reflectorPass = (a: Float64Array, n: number, k: number, v: Float64Array, p: Float64Array, vPrev: Float64Array, wPrev: Float64Array): void => {
+    if (k + 1 >= n) return;
+    const op = 'reflectorPass';
+    this.exports.reflectorPass(this.address(op, 'a', a, 0, n * n - 1), n, k, this.address(op, 'v', v, 0, n - 1), this.address(op, 'p', p, 0, n - 1), this.address(op, 'vPrev', vPrev, 0, n - 1), this.address(op, 'wPrev', wPrev, 0, n - 1));
+  };
+
+  /** ../eigen.ts's planeRotations: rotations m−1 … l of a QL sweep on the rows [n, n]. */
+  readonly planeRotations = (rows: Float64Array, n: number, cosines: Float64Array, sines: Float64Array, l: number, m: number): void => {
+    if (m <= l || n === 0) return;
+    const op = 'planeRotations';
+    if (!(l >= 0 && m < n)) fail(op, `rotations ${l}…${m - 1} of rows ${l}…${m}, outside the ${n} rows`);
+    this.exports.planeRotations(this.address(op, 'rows', rows, 0, (m + 1) * n - 1), n, this.address(op, 'cosines', cosines, l, m - 1) - 8 * l, this.address(op, 'sines', sines, l, m - 1) - 8 * l, l, m);
   };
 
   /** ../pool.ts's maxPool2dIndices of x into out ([n, c, ho, wo] flat indices). */
