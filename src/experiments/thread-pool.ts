@@ -60,11 +60,11 @@ export const FAULT = { throws: 100, exits: 101, hangs: 102 } as const;
 
 /**
  * Calls below this many floating-point operations run on the calling thread. Measured with
- * `npm run bench -- threads` on the 2-core machine of the README: a 64³ matmul (0.5 MFLOP) takes
- * about as long on two threads as on one (waking a worker and copying the operands cost ~20 µs);
- * from 1 MFLOP on, two threads are faster.
+ * `npm run bench -- threads` on the 2-core machine of the README, with the WebAssembly kernels:
+ * a 128³ matmul (4.2 MFLOP, ~0.3 ms) is still a little slower on two threads than on one (×0.92;
+ * waking a worker costs tens of µs), a 160³ one (8.2 MFLOP) faster (×1.17), 256³ ×1.43.
  */
-export const DEFAULT_MIN_FLOPS = 1e6;
+export const DEFAULT_MIN_FLOPS = 8e6;
 /** A worker that finishes no chunk for this long is taken for dead (a chunk is ≤ ~0.5 s of work). */
 export const DEFAULT_STALL_TIMEOUT_MS = 60_000;
 
