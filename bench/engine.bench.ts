@@ -9,8 +9,7 @@
  */
 import * as T from '../src/tensor/index.ts';
 import { Random, randn, useKernels, withScratchMemory } from '../src/tensor/index.ts';
-import { interleavedMedians, type FlopCase } from './gflops.ts';
-import { kernelRunner, setKernelRunner } from '../src/tensor/cpu/parallel.ts';
+import { interleavedMedians, onOneCore, type FlopCase } from './gflops.ts';
 import { kernelChoice } from '../src/tensor/cpu/kernels.ts';
 
 function naiveMatmul(a: Float64Array, b: Float64Array, c: Float64Array, n: number): void {
@@ -25,13 +24,7 @@ function naiveMatmul(a: Float64Array, b: Float64Array, c: Float64Array, n: numbe
 
 export async function engineBenchmarks(): Promise<void> {
   // One core: the calling thread alone, whatever pool bench/run.ts installed (see 'threads').
-  const pool = kernelRunner();
-  setKernelRunner(null);
-  try {
-    await oneCore();
-  } finally {
-    setKernelRunner(pool);
-  }
+  await onOneCore(oneCore);
 }
 
 async function oneCore(): Promise<void> {

@@ -1,5 +1,6 @@
 /** A benny suite whose cases each do a known number of floating-point operations; prints GFLOP/s. */
 import b from 'benny';
+import { kernelRunner, setKernelRunner } from '../src/tensor/cpu/parallel.ts';
 
 export interface FlopCase {
   name: string;
@@ -55,4 +56,15 @@ export async function interleavedMedians(cases: readonly { name: string; run: ()
   }
   const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   return Object.fromEntries(Object.entries(times).map(([name, xs]) => [name, median(xs)]));
+}
+
+/** Runs `suite` on the calling thread alone (one core), whatever pool bench/run.ts installed, and puts that pool back. */
+export async function onOneCore(suite: () => Promise<void>): Promise<void> {
+  const pool = kernelRunner();
+  setKernelRunner(null);
+  try {
+    await suite();
+  } finally {
+    setKernelRunner(pool);
+  }
 }

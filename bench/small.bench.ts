@@ -11,18 +11,11 @@ import { curvature, nn } from '../src/index.ts';
 import { convNet } from '../src/nn/presets.ts';
 import { cpuBackend, Random, useKernels } from '../src/tensor/index.ts';
 import { kernelChoice } from '../src/tensor/cpu/kernels.ts';
-import { kernelRunner, setKernelRunner } from '../src/tensor/cpu/parallel.ts';
 import { loadDigitsSplit } from '../src/experiments/datasets.ts';
-import { interleavedMedians } from './gflops.ts';
+import { interleavedMedians, onOneCore } from './gflops.ts';
 
 export async function smallModelBenchmarks(): Promise<void> {
-  const pool = kernelRunner();
-  setKernelRunner(null);
-  try {
-    await oneCore();
-  } finally {
-    setKernelRunner(pool);
-  }
+  await onOneCore(oneCore);
 }
 
 async function oneCore(): Promise<void> {

@@ -6,20 +6,8 @@
 # Usage: bash tools/bias-mutations.sh    (~1 minute)
 set -uo pipefail
 cd "$(dirname "$0")/.."
-survivors=0
-mutate() { # name, file, old text, new text
-  local name=$1 file=$2
-  cp "$file" "$file.orig"
-  python3 - "$file" "$3" "$4" <<'PY' || { mv "$file.orig" "$file"; echo "mutation '$name' no longer applies"; exit 2; }
-import sys
-f, old, new = sys.argv[1:4]
-s = open(f).read()
-if s.count(old) != 1: sys.exit(1)
-open(f, 'w').write(s.replace(old, new))
-PY
-  if npx vitest run test/curvature/bias.test.ts >/dev/null 2>&1; then echo "SURVIVED: $name"; survivors=$((survivors + 1)); else echo "killed:   $name"; fi
-  mv "$file.orig" "$file"
-}
+MUTATION_TESTS=test/curvature/bias.test.ts
+. tools/mutate.sh
 B=src/curvature/bias.ts D=src/curvature/directional.ts
 mutate "1 slope dᵀ(g − Bx) instead of dᵀ(g + Bx)" $D "return dot(d, g) + dot(d, b.apply(x));" "return dot(d, g) - dot(d, b.apply(x));"
 mutate "2 overlaps against B1's own eigenvectors" $B "overlaps: top2 ? overlapWeights(eigenvectors, top2.vectors.map(orientSign)) : []," "overlaps: top2 ? overlapWeights(eigenvectors, eigenvectors) : [],"

@@ -7,20 +7,8 @@
 # of `npm test` (it rewrites source files). Usage: bash tools/kernel-mutations.sh   (~2 minutes)
 set -uo pipefail
 cd "$(dirname "$0")/.."
-survivors=0
-mutate() { # name, file, old text, new text
-  local name=$1 file=$2
-  cp "$file" "$file.orig"
-  python3 - "$file" "$3" "$4" <<'PY' || { mv "$file.orig" "$file"; echo "mutation '$name' no longer applies"; exit 2; }
-import sys
-f, old, new = sys.argv[1:4]
-s = open(f).read()
-if s.count(old) != 1: sys.exit(1)
-open(f, 'w').write(s.replace(old, new))
-PY
-  if npx vitest run test/tensor/wasm-kernels.test.ts >/dev/null 2>&1; then echo "SURVIVED: $name"; survivors=$((survivors + 1)); else echo "killed:   $name"; fi
-  mv "$file.orig" "$file"
-}
+MUTATION_TESTS=test/tensor/wasm-kernels.test.ts
+. tools/mutate.sh
 G=src/tensor/cpu/wasm/gemm.ts C=src/tensor/cpu/wasm/conv.ts E=src/tensor/cpu/wasm/elementwise.ts P=src/tensor/cpu/wasm/pool.ts Q=src/tensor/cpu/wasm/eigen.ts
 mutate "1 k-blocks of 256 (another k order)" $G "set('blocks', i32.divS(i32.add(get('k'), c(KC - 1)), c(KC)))," "set('blocks', i32.divS(i32.add(get('k'), c(255)), c(256))),"
 mutate "2 one k-block however long k is" $G "set('kBlock', i32.divS(i32.add(get('k'), i32.sub(get('blocks'), c(1))), get('blocks')))," "set('kBlock', get('k')),"
