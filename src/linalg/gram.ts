@@ -3,7 +3,7 @@
  * study's function-space covariances (J Σ Jᵀ = Y Yᵀ) are symmetric, so only the blocks on and below
  * the diagonal are computed and the upper triangle is copied from the lower one.
  */
-import { gemm as dispatchedGemm } from '../tensor/cpu/kernels.ts';
+import { kernelWorkspace } from '../tensor/cpu/kernels.ts';
 import type { Gemm } from '../tensor/cpu/gemm.ts';
 
 /**
@@ -12,10 +12,25 @@ import type { Gemm } from '../tensor/cpu/gemm.ts';
  * rows, by the GEMM accumulating in place; the diagonal blocks' upper parts are computed too and
  * are overwritten by symmetrizeScaled (or the caller's mirror). With b row blocks that is
  * (b + 1)/(2b) of the full product's work. Each entry's sum is the full GEMM's (the GEMM's
- * k-blocks depend on K alone), so it equals lower(M Mᵀ) computed whole, bit for bit. `gemm` is the
- * dispatching GEMM, or a kernel workspace's (kernelWorkspace), whose arrays it reads in place.
+ * k-blocks depend on K alone), so it equals lower(M Mᵀ) computed whole, bit for bit. `gemm` is a
+ * kernel workspace's (kernelWorkspace), whose arrays it reads in place; without one, sum and data
+ * are copied into such a workspace once for all the blocks (a block's GEMM would otherwise copy
+ * its operands' spans, whole rows of a 4096 × 4096 K-FAC factor, each time).
  */
-export function addLowerGram(sum: Float64Array, data: Float64Array, d: number, k: number, rowStride: number, colStride: number, block: number, gemm: Gemm = dispatchedGemm): void {
+export function addLowerGram(sum: Float64Array, data: Float64Array, d: number, k: number, rowStride: number, colStride: number, block: number, gemm?: Gemm): void {
+  if (gemm === undefined) {
+    const { arrays: [sumThere, dataThere], kernels } = kernelWorkspace([sum.length, data.length]);
+    if (kernels.kind === 'typescript') return lowerBlocks(sum, data, d, k, rowStride, colStride, block, kernels.gemm);
+    sumThere.set(sum);
+    dataThere.set(data);
+    lowerBlocks(sumThere, dataThere, d, k, rowStride, colStride, block, kernels.gemm);
+    sum.set(sumThere);
+    return;
+  }
+  lowerBlocks(sum, data, d, k, rowStride, colStride, block, gemm);
+}
+
+function lowerBlocks(sum: Float64Array, data: Float64Array, d: number, k: number, rowStride: number, colStride: number, block: number, gemm: Gemm): void {
   for (let i = 0; i < d; i += block) {
     const rows = Math.min(d, i + block) - i;
     for (let j = 0; j <= i; j += block) {

@@ -7,8 +7,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addLowerGram, symmetrizeScaled } from '../../src/linalg/gram.ts';
 import { gemm } from '../../src/tensor/cpu/gemm.ts';
-import { Random } from '../../src/tensor/index.ts';
+import { Random, useKernels, wasmAvailable, type KernelKind } from '../../src/tensor/index.ts';
+import { kernelChoice } from '../../src/tensor/cpu/kernels.ts';
 import { seed } from '../helpers/arbitrary.ts';
+
+const suiteChoice = kernelChoice();
+const kinds: KernelKind[] = wasmAvailable() ? ['typescript', 'wasm'] : ['typescript'];
 
 describe('lower-triangle Gram matrices', () => {
   it('lower(M Mᵀ) equals the full GEMM’s lower triangle bit for bit (any block, K across 384-blocks, M read transposed)', () => {
@@ -18,9 +22,16 @@ describe('lower-triangle Gram matrices', () => {
       const [rowStride, colStride] = transposed ? [1, d] : [k, 1];
       const full = new Float64Array(d * d);
       gemm(d, d, k, data, 0, rowStride, colStride, data, 0, colStride, rowStride, full, 0, d, false);
-      const lower = new Float64Array(d * d);
-      addLowerGram(lower, data, d, k, rowStride, colStride, block);
-      for (let i = 0; i < d; i++) for (let j = 0; j <= i; j++) if (!Object.is(lower[i * d + j], full[i * d + j])) return false;
+      // On either kernels: the TypeScript GEMM in place, or the WebAssembly one on a workspace copy.
+      const lowers = kinds.map((kind) => {
+        useKernels(kind);
+        const lower = new Float64Array(d * d);
+        addLowerGram(lower, data, d, k, rowStride, colStride, block);
+        useKernels(suiteChoice);
+        return lower;
+      });
+      const lower = lowers[0];
+      for (const each of lowers) for (let i = 0; i < d; i++) for (let j = 0; j <= i; j++) if (!Object.is(each[i * d + j], full[i * d + j])) return false;
       // symmetrizeScaled mirrors the lower triangle: exactly symmetric, the full product scaled.
       symmetrizeScaled(lower, d, 0.5);
       for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) if (!Object.is(lower[i * d + j], 0.5 * full[Math.max(i, j) * d + Math.min(i, j)])) return false;
