@@ -1,7 +1,7 @@
 /**
  * A training run's folder belongs to one run (Node only). `mbquad train` writes a manifest
  * `run.json` (the model spec's hash, the data source and the settings with their seed) when it
- * creates the folder, and holds the lock file `.lock` (created exclusively, holding its pid)
+ * creates the folder, and holds the lock file `.lock` (linked into place with its pid in it)
  * while it writes. Another run into the folder is refused, naming the running pid or the
  * settings that differ; a lock whose pid is no longer running is stale and taken over.
  * `--force` starts over by moving the old run aside into `replaced-<time>/` (never deleting).
@@ -90,16 +90,23 @@ function pidIsRunning(pid: number): boolean {
 }
 
 /**
- * Takes the folder's lock (O_EXCL), or refuses naming the pid that holds it. A lock of a pid that
+ * Takes the folder's lock (created atomically with its pid), or refuses naming the pid that holds it. A lock of a pid that
  * is no longer running is stale: it is taken over with a notice on stderr. Returns the release.
  */
 export function acquireRunLock(dir: string, suggestion: string): () => void {
   const path = join(dir, RUN_LOCK);
   for (let attempt = 0; ; attempt++) {
+    // The lock appears with its pid in it, never empty: written to a file of our own, then linked
+    // to the lock's name (fails with EEXIST if it exists). An exclusive create followed by a write
+    // would show a racing run an empty lock for a moment, which it would take for a stale one.
+    const own = `${path}.${process.pid}`;
     try {
-      const fd = fs.openSync(path, 'wx');
-      fs.writeSync(fd, `${process.pid}\n`);
-      fs.closeSync(fd);
+      fs.writeFileSync(own, `${process.pid}\n`);
+      try {
+        fs.linkSync(own, path);
+      } finally {
+        fs.rmSync(own, { force: true });
+      }
       return () => {
         try {
           if (fs.readFileSync(path, 'utf8').trim() === String(process.pid)) fs.unlinkSync(path);
