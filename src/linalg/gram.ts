@@ -21,10 +21,12 @@ export function addLowerGram(sum: Float64Array, data: Float64Array, d: number, k
   if (gemm === undefined) {
     const { arrays: [sumThere, dataThere], kernels } = kernelWorkspace([sum.length, data.length]);
     if (kernels.kind === 'typescript') return lowerBlocks(sum, data, d, k, rowStride, colStride, block, kernels.gemm);
-    sumThere.set(sum);
+    // Only the entries the blocks touch travel: row r's columns up to the end of its diagonal block.
+    const touched = (r: number): number => r * d + Math.min(d, (Math.floor(r / block) + 1) * block);
+    for (let r = 0; r < d; r++) sumThere.set(sum.subarray(r * d, touched(r)), r * d);
     dataThere.set(data);
     lowerBlocks(sumThere, dataThere, d, k, rowStride, colStride, block, kernels.gemm);
-    sum.set(sumThere);
+    for (let r = 0; r < d; r++) sum.set(sumThere.subarray(r * d, touched(r)), r * d);
     return;
   }
   lowerBlocks(sum, data, d, k, rowStride, colStride, block, gemm);
