@@ -90,8 +90,9 @@ function pidIsRunning(pid: number): boolean {
 }
 
 /**
- * Takes the folder's lock (created atomically with its pid), or refuses naming the pid that holds it. A lock of a pid that
- * is no longer running is stale: it is taken over with a notice on stderr. Returns the release.
+ * Takes the folder's lock (created atomically with its pid), or refuses naming the pid that holds
+ * it. A lock of a pid that is no longer running is stale: it is taken over with a notice on
+ * stderr. Returns the release.
  */
 export function acquireRunLock(dir: string, suggestion: string): () => void {
   const path = join(dir, RUN_LOCK);

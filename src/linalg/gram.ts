@@ -3,7 +3,7 @@
  * study's function-space covariances (J Σ Jᵀ = Y Yᵀ) are symmetric, so only the blocks on and below
  * the diagonal are computed and the upper triangle is copied from the lower one.
  */
-import { kernelWorkspace } from '../tensor/cpu/kernels.ts';
+import { kernelKind, kernelWorkspace, typescriptKernels } from '../tensor/cpu/kernels.ts';
 import type { Gemm } from '../tensor/cpu/gemm.ts';
 
 /**
@@ -19,8 +19,9 @@ import type { Gemm } from '../tensor/cpu/gemm.ts';
  */
 export function addLowerGram(sum: Float64Array, data: Float64Array, d: number, k: number, rowStride: number, colStride: number, block: number, gemm?: Gemm): void {
   if (gemm === undefined) {
+    // The TypeScript GEMM reads sum and data where they are: no workspace, no copies.
+    if (kernelKind() === 'typescript') return lowerBlocks(sum, data, d, k, rowStride, colStride, block, typescriptKernels.gemm);
     const { arrays: [sumThere, dataThere], kernels } = kernelWorkspace([sum.length, data.length]);
-    if (kernels.kind === 'typescript') return lowerBlocks(sum, data, d, k, rowStride, colStride, block, kernels.gemm);
     // Only the entries the blocks touch travel: row r's columns up to the end of its diagonal block.
     const touched = (r: number): number => r * d + Math.min(d, (Math.floor(r / block) + 1) * block);
     for (let r = 0; r < d; r++) sumThere.set(sum.subarray(r * d, touched(r)), r * d);

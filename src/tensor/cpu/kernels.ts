@@ -109,9 +109,10 @@ export function callingThreadWasm(): WasmKernels | null {
  * Arrays of the given lengths that the calling thread's kernels read and write in place — views of
  * its WebAssembly memory when those kernels run (no copies in or out), else plain arrays — and
  * the kernels (GEMM, scaleRows, eigh's passes) to run on them. For a loop of many kernel calls
- * on the same data (the Laplace study's J Σ Jᵀ per input, eigh's n − 1 reflector passes). The arrays are valid until this thread's next
- * kernel call outside the workspace (matmul, conv, the dispatching gemm), which reuses and may
- * move that memory: fill them, compute, read the results, then call other kernels.
+ * on the same data (the Laplace study's J Σ Jᵀ per input, eigh's n − 1 reflector passes). The
+ * arrays are valid until this thread's next kernel call outside the workspace (matmul, conv, the
+ * dispatching gemm), which reuses and may move that memory: fill them, compute, read the results,
+ * then call other kernels.
  */
 export function kernelWorkspace(lengths: readonly number[]): { arrays: Float64Array[]; kernels: Float64Kernels } {
   const wasm = callingThreadWasm();
