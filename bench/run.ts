@@ -1,11 +1,12 @@
 /**
- * `npm run bench [-- engine|kernels|small|threads|linalg|curvature|kfac|cg|laplace|gpu|gpu-kernels|gpu-products]`: the benchmark suites, in one
+ * `npm run bench [-- engine|kernels|small|threads|linalg|curvature|kfac|allcnnc|cg|laplace|gpu|gpu-kernels|gpu-products]`: the benchmark suites, in one
  * process (ratios are only compared within a run); `gpu` is `gpu-kernels` then `gpu-products`.
  */
 import { engineBenchmarks } from './engine.bench.ts';
 import { linalgBenchmarks } from './linalg.bench.ts';
 import { curvatureBenchmarks } from './curvature.bench.ts';
 import { kfacBenchmarks } from './kfac.bench.ts';
+import { allCnnCBenchmarks } from './allcnnc.bench.ts';
 import { cgBenchmarks } from './cg.bench.ts';
 import { laplaceBenchmarks } from './laplace.bench.ts';
 import { gpuBenchmarks, gpuKernelBenchmarks, gpuProductBenchmarks } from './gpu.bench.ts';
@@ -16,7 +17,7 @@ import { useThreads } from '../src/experiments/thread-pool.ts';
 import { kernelsFromEnvironment } from '../src/experiments/backend-choice.ts';
 
 const suites: Record<string, () => Promise<void>> = {
-  engine: engineBenchmarks, kernels: kernelBenchmarks, small: smallModelBenchmarks, threads: threadBenchmarks, linalg: linalgBenchmarks, curvature: curvatureBenchmarks, kfac: kfacBenchmarks, cg: cgBenchmarks, laplace: laplaceBenchmarks,
+  engine: engineBenchmarks, kernels: kernelBenchmarks, small: smallModelBenchmarks, threads: threadBenchmarks, linalg: linalgBenchmarks, curvature: curvatureBenchmarks, kfac: kfacBenchmarks, allcnnc: allCnnCBenchmarks, cg: cgBenchmarks, laplace: laplaceBenchmarks,
   gpu: gpuBenchmarks, 'gpu-kernels': gpuKernelBenchmarks, 'gpu-products': gpuProductBenchmarks,
 };
 // The command line's conventions (src/experiments/cli.ts): one-line errors, exit 2 for a usage
