@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../../src/experiments/checkpoint.ts';
 import { linalg, nn, Random } from '../../src/index.ts';
+import { idxBytes } from '../helpers/idx.ts';
 
 const cli = (args: string[], env: Record<string, string> = {}) =>
   execFileSync(process.execPath, ['bin/mbquad.js', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
@@ -176,6 +177,13 @@ describe('command-line conventions', () => {
     expect(inEmptyFolder(['--version']).stdout.trim()).toBe(pkg.version);
   });
   it('exit status 2 for usage errors, 1 for failures, one line each', () => {
+    // A Fashion-MNIST folder of 5 training and 2 test images: too small for --scale full.
+    const tinyFashion = mkdtempSync(join(tmpdir(), 'mbquad-tiny-fashion-'));
+    const pixels = Uint8Array.from({ length: 5 * 28 * 28 }, (_, i) => (i * 37) % 256), labels = Uint8Array.of(0, 1, 2, 3, 4);
+    writeFileSync(join(tinyFashion, 'train-images-idx3-ubyte'), idxBytes([5, 28, 28], pixels));
+    writeFileSync(join(tinyFashion, 'train-labels-idx1-ubyte'), idxBytes([5], labels));
+    writeFileSync(join(tinyFashion, 't10k-images-idx3-ubyte'), idxBytes([2, 28, 28], pixels.subarray(0, 2 * 28 * 28)));
+    writeFileSync(join(tinyFashion, 't10k-labels-idx1-ubyte'), idxBytes([2], labels.subarray(0, 2)));
     const cases: [string[], number, RegExp][] = [
       [['nosuch'], 2, /^mbquad: usage: unknown command 'nosuch'; the commands are reproduce, train, bias, cg, laplace and demo/],
       [['cg', '--batch-sizes', '7'], 2, /^mbquad: cg: --batch-sizes must be even integers ≥ 2 \(debiased CG uses two halves\), given 7$/],
@@ -189,6 +197,10 @@ describe('command-line conventions', () => {
       [['reproduce', '--data', 'cifar10:x'], 2, /^mbquad: reproduce: --data takes digits or fashion-mnist:DIR, given 'cifar10:x'$/],
       [['reproduce', '--quick', '--fast'], 2, /^mbquad: options: unknown option --fast$/],
       [['reproduce', '--data', 'fashion-mnist:nonexistent'], 1, /^mbquad: loadDataset: nonexistent: none of train-images-idx3-ubyte\[\.gz\]/],
+      [['reproduce', '--scale', 'huge'], 2, /^mbquad: options: --scale must be one of quick, default, full, given 'huge'$/],
+      [['reproduce', '--quick', '--scale', 'full'], 2, /^mbquad: reproduce: --quick is --scale quick; it cannot go with --scale full$/],
+      [['reproduce', '--scale', 'full'], 2, /^mbquad: reproduce: --scale full needs at least 50000 training and 10000 test images \(the paper's sizes\); digits has 1438 and 359: use --data fashion-mnist:DIR, or --scale default$/],
+      [['reproduce', '--scale', 'full', '--data', `fashion-mnist:${tinyFashion}`], 2, /^mbquad: reproduce: --scale full needs at least 50000 training and 10000 test images \(the paper's sizes\); fashion-mnist:.* has 5 and 2: use --data fashion-mnist:DIR, or --scale default$/],
       [['bias', '--checkpoint', 'nonexistent.json'], 1, /^mbquad: read: cannot read the checkpoint nonexistent.json: no such file or directory$/],
     ];
     for (const [args, status, message] of cases) {
@@ -209,6 +221,6 @@ describe('command-line conventions', () => {
     expect(kernels.stderr.trim()).toBe("mbquad: MBQUAD_KERNELS: auto, wasm or typescript, given 'fast'");
     const bench = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', 'nosuch'], { encoding: 'utf8' });
     expect(bench.status).toBe(2);
-    expect(bench.stderr.trim()).toBe("bench: unknown suite 'nosuch'; known: engine, kernels, small, threads, linalg, curvature, kfac, cg, laplace, gpu, gpu-kernels, gpu-products");
+    expect(bench.stderr.trim()).toBe("bench: unknown suite 'nosuch'; known: engine, kernels, small, threads, linalg, curvature, kfac, allcnnc, cg, laplace, gpu, gpu-kernels, gpu-products");
   }, 60_000);
 });

@@ -8,12 +8,13 @@
  * A screenshot of the top of the page lands in the temporary folder (and in
  * MBQUAD_REPORT_PNG, e.g. docs/report.png, when that is set).
  */
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { exactParse, exactStringify, partFile } from '../../src/experiments/reproduce.ts';
 import { noBrowser, withPage } from '../helpers/browser.ts';
 
 
@@ -32,8 +33,32 @@ function expectShown(text: string, value: unknown, path: string): void {
   expect(Math.abs(shown - v), `${path}: '${text}' vs ${v}`).toBeLessThanOrEqual(5e-3 * Math.abs(v));
 }
 
+/** Fields that say when, how fast and by which process a run was made; every other field is a result. */
+const PROVENANCE = new Set(['startedAt', 'timings', 'totalSeconds', 'peakRssBytes', 'seconds', 'trainSeconds', 'buildSeconds', 'reused']);
+function withoutProvenance(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutProvenance);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([k]) => !PROVENANCE.has(k)).map(([k, x]) => [k, withoutProvenance(x)]));
+  return v;
+}
+
+describe('finished parts on disk', () => {
+  it('read back as the same numbers: NaN, ±Infinity, −0 and typed arrays included', () => {
+    const value = { a: [1.0000000000000002, 5e-324, -0, NaN, Infinity, -Infinity, null], b: Float64Array.of(0.1, -0, NaN), c: Int32Array.of(-3, 7), d: { number: 'a key' } };
+    const back = exactParse(exactStringify(value)) as typeof value;
+    expect(back.a).toEqual(value.a);
+    expect(Object.is(back.a[2], -0)).toBe(true);
+    expect(back.b).toBeInstanceOf(Float64Array);
+    expect(Object.is(back.b[1], -0) && Number.isNaN(back.b[2])).toBe(true);
+    expect(back.c).toEqual(value.c);
+    expect(back.d).toEqual(value.d);
+    // A key that looks like a tag would not read back as written: refused, never misread.
+    expect(() => exactStringify({ d: { $number: 'a key of its own' } })).toThrow(/exactStringify: an object with a key named \$number, \$float64, \$int32 cannot be written exactly \(at 'd'\)/);
+  });
+});
+
 describe('mbquad reproduce --quick', () => {
   const out = mkdtempSync(join(tmpdir(), 'mbquad-reproduce-'));
+  let first: any;
   let results: any;
   let html: string;
   let stdout: string;
@@ -42,6 +67,7 @@ describe('mbquad reproduce --quick', () => {
     stdout = execFileSync(process.execPath, ['bin/mbquad.js', 'reproduce', '--quick', '--out', out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     html = readFileSync(join(out, 'report.html'), 'utf8');
+    first = structuredClone(results);
   }, 600_000);
 
   it('writes results.json with every study, claim, figure and timing, and nothing half-written', () => {
@@ -104,14 +130,41 @@ describe('mbquad reproduce --quick', () => {
     for (const [, path, text] of marked) expectShown(text, at(results, path), path);
   });
 
-  it('a rerun reuses the trained models', () => {
+  it('a rerun reuses the trained models and resumes every finished part', () => {
     const again = execFileSync(process.execPath, ['bin/mbquad.js', 'reproduce', '--quick', '--out', out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     expect(again).toMatch(/wrote/);
     const second = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(second.models.main.reused).toBe(true);
     expect(second.models.family.every((m: { reused: boolean }) => m.reused)).toBe(true);
-    // Same models, same seeds: the same numbers.
-    expect(second.claims.map((c: { numbers: unknown }) => c.numbers)).toEqual(results.claims.map((c: { numbers: unknown }) => c.numbers));
+    expect(second.timings.map((t: { resumed?: boolean }) => Boolean(t.resumed))).toEqual([false, true, true, true, true, true, true, false]);
+    expect(withoutProvenance(second)).toEqual(withoutProvenance(first));
+  }, 600_000);
+
+  it('killed mid-run and run again: it says it resumes, and its results.json equals the uninterrupted run\'s', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mbquad-killed-'));
+    const args = ['bin/mbquad.js', 'reproduce', '--quick', '--out', dir];
+    // Killed (SIGKILL: no clean-up) as soon as the third part, K-FAC bias, is on disk: in the middle of the fourth.
+    const killed = spawn(process.execPath, args, { stdio: 'ignore' });
+    const status = await new Promise<string | null>((resolve) => {
+      const poll = setInterval(() => {
+        if (existsSync(partFile(join(dir, 'parts'), 'K-FAC bias'))) killed.kill('SIGKILL');
+      }, 20);
+      killed.on('exit', (_code, signal) => {
+        clearInterval(poll);
+        resolve(signal);
+      });
+    });
+    expect(status).toBe('SIGKILL');
+    expect(readdirSync(dir)).not.toContain('results.json');
+    const kept = readdirSync(join(dir, 'parts')).filter((n) => !n.includes('.tmp-')).sort();
+    expect(kept).toEqual(['bias-study.json', 'k-fac-bias.json']);
+
+    const resumed = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(resumed).toMatch(/wrote/);
+    const again = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+    expect(again.timings.map((t: { resumed?: boolean }) => Boolean(t.resumed))).toEqual([false, true, true, false, false, false, false, false]);
+    expect(again.models.main.reused).toBe(true); // trained by the killed run, kept by the model store
+    expect(withoutProvenance(again)).toEqual(withoutProvenance(first));
   }, 600_000);
 
   it.skipIf(noBrowser)('the report in headless Chromium: no console error, no request, figures drawn, numbers as in results.json', () => withPage({ width: 1200, height: 900 }, async (page, errors) => {

@@ -9,6 +9,7 @@ import { loadCifarSplit, loadDigitsSplit, loadMnistSplit, readMaybeGzip } from '
 import { nn } from '../../src/index.ts';
 import { Random } from '../../src/tensor/index.ts';
 import { seed } from '../helpers/arbitrary.ts';
+import { idxBytes } from '../helpers/idx.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'mbquad-data-'));
 
@@ -28,17 +29,6 @@ describe('digits (shipped)', () => {
     expect(loadDigitsSplit().train.inputs).toEqual(train.inputs); // deterministic
   });
 });
-
-/** IDX bytes: 0, 0, 0x08, dims, big-endian sizes, data. */
-function idxBytes(shape: number[], data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + 4 * shape.length + data.length);
-  out[2] = 0x08;
-  out[3] = shape.length;
-  const view = new DataView(out.buffer);
-  shape.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
-  out.set(data, 4 + 4 * shape.length);
-  return out;
-}
 
 describe('MNIST IDX files', () => {
   const rng = new Random(1);
