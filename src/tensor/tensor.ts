@@ -4,7 +4,7 @@
  * callers must not write into `data` of a tensor they passed on.
  */
 import type { Backend } from './backend.ts';
-import { cpuBackend } from './cpu/backend.ts';
+import { defaultBackend } from './default-backend.ts';
 import { fail, fmt } from './errors.ts';
 import { formatTensor } from './format.ts';
 import type { Random } from './random.ts';
@@ -19,7 +19,7 @@ export class Tensor {
   constructor(
     shape: readonly number[],
     readonly storage: unknown,
-    readonly backend: Backend = cpuBackend,
+    readonly backend: Backend = defaultBackend(),
   ) {
     this.shape = checkShape('Tensor', shape);
     this.size = sizeOf(this.shape);
@@ -114,24 +114,24 @@ function flatten(values: readonly Nested[]): number[] {
 // The creation functions below make CPU tensors unless given another backend.
 
 /** A rank-0 tensor holding `value`. */
-export function scalar(value: number, backend: Backend = cpuBackend): Tensor {
+export function scalar(value: number, backend: Backend = defaultBackend()): Tensor {
   return backend.fromFloat64(Float64Array.of(value), []);
 }
 
 /** A tensor of `shape` filled with `value`. */
-export function full(shape: readonly number[], value: number, backend: Backend = cpuBackend): Tensor {
+export function full(shape: readonly number[], value: number, backend: Backend = defaultBackend()): Tensor {
   const s = checkShape('full', shape);
   return backend.fromFloat64(new Float64Array(sizeOf(s)).fill(value), s);
 }
 
 /** A tensor of `shape` filled with 0. */
-export function zeros(shape: readonly number[], backend: Backend = cpuBackend): Tensor {
+export function zeros(shape: readonly number[], backend: Backend = defaultBackend()): Tensor {
   const s = checkShape('zeros', shape);
   return backend.fromFloat64(new Float64Array(sizeOf(s)), s);
 }
 
 /** A tensor of `shape` filled with 1. */
-export function ones(shape: readonly number[], backend: Backend = cpuBackend): Tensor {
+export function ones(shape: readonly number[], backend: Backend = defaultBackend()): Tensor {
   return full(shape, 1, backend);
 }
 

@@ -6,6 +6,7 @@
 import type { Backend } from '../backend.ts';
 import { sizeOf, type Shape } from '../shape.ts';
 import { Tensor } from '../tensor.ts';
+import { setDefaultBackend } from '../default-backend.ts';
 import { binary, unary } from './elementwise.ts';
 import { conv2dCall, conv2dInputGradCall, conv2dWeightGradCall, matmulCall, runKernel } from './parallel.ts';
 import { concat, gather, scatterAdd, stridedRead, stridedWrite } from './movement.ts';
@@ -71,4 +72,6 @@ export const cpuBackend: Backend = {
   avgPool2d: (x, g) => wrap([g.n, g.c, g.ho, g.wo], avgPool2d(x.data, g)),
   avgPool2dAdjoint: (gy, g) => wrap([g.n, g.c, g.h, g.w], avgPool2dAdjoint(gy.data, g)),
 };
+// The backend of every tensor made without one (src/tensor/default-backend.ts).
+setDefaultBackend(cpuBackend);
 
