@@ -10,9 +10,9 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { curvature, nn } from '../src/index.ts';
 import { Random } from '../src/tensor/index.ts';
-import { describeThreads } from '../src/experiments/backend-choice.ts';
-import { useThreads } from '../src/experiments/thread-pool.ts';
-import { kernelsFromEnvironment } from '../src/experiments/backend-choice.ts';
+import { describeThreads } from '../src/cli/backend-choice.ts';
+import { useThreads } from '../src/node/thread-pool.ts';
+import { kernelsFromEnvironment } from '../src/cli/backend-choice.ts';
 
 const BATCH = 32;
 const CASES = ['gradient', 'ggnvp', 'kfac mc', 'kfac exact'] as const;

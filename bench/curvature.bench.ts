@@ -9,7 +9,7 @@ import * as ad from '../src/autodiff/index.ts';
 import { curvature, nn } from '../src/index.ts';
 import { cpuBackend, Random, type Backend } from '../src/tensor/index.ts';
 import { interleavedMedians } from './gflops.ts';
-import { describeThreads } from '../src/experiments/backend-choice.ts';
+import { describeThreads } from '../src/cli/backend-choice.ts';
 
 /** The benchmark model, batch and direction (seeded), with its problem on a backend. */
 export function benchmarkSetup(backend: Backend = cpuBackend) {

@@ -7,7 +7,7 @@
  * the ratios to the single-batch build are what carry over.
  */
 import { curvature, nn } from '../src/index.ts';
-import { loadDigitsSplit } from '../src/experiments/datasets.ts';
+import { loadDigitsSplit } from '../src/node/datasets.ts';
 import { Random } from '../src/tensor/index.ts';
 import { interleavedMedians } from './gflops.ts';
 

@@ -1,5 +1,5 @@
 /** The 1,210-parameter digits MLP (64→16→10) of the Lanczos benchmark, trained, with its full-data GGN. */
-import { loadDigitsSplit } from '../src/experiments/datasets.ts';
+import { loadDigitsSplit } from '../src/node/datasets.ts';
 import { curvature, nn } from '../src/index.ts';
 
 export function mlpGgnProblem(): { problem: curvature.Problem; batch: curvature.Batch } {

@@ -13,14 +13,14 @@ import { gpuBenchmarks, gpuKernelBenchmarks, gpuProductBenchmarks } from './gpu.
 import { threadBenchmarks } from './threads.bench.ts';
 import { kernelBenchmarks } from './kernels.bench.ts';
 import { smallModelBenchmarks } from './small.bench.ts';
-import { useThreads } from '../src/experiments/thread-pool.ts';
-import { kernelsFromEnvironment } from '../src/experiments/backend-choice.ts';
+import { useThreads } from '../src/node/thread-pool.ts';
+import { kernelsFromEnvironment } from '../src/cli/backend-choice.ts';
 
 const suites: Record<string, () => Promise<void>> = {
   engine: engineBenchmarks, kernels: kernelBenchmarks, small: smallModelBenchmarks, threads: threadBenchmarks, linalg: linalgBenchmarks, curvature: curvatureBenchmarks, kfac: kfacBenchmarks, allcnnc: allCnnCBenchmarks, cg: cgBenchmarks, laplace: laplaceBenchmarks,
   gpu: gpuBenchmarks, 'gpu-kernels': gpuKernelBenchmarks, 'gpu-products': gpuProductBenchmarks,
 };
-// The command line's conventions (src/experiments/cli.ts): one-line errors, exit 2 for a usage
+// The command line's conventions (src/cli/main.ts): one-line errors, exit 2 for a usage
 // error and 1 for a failure, MBQUAD_DEBUG=1 for the stack.
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !suites[name]);

@@ -11,7 +11,7 @@ import { curvature, nn } from '../src/index.ts';
 import { convNet } from '../src/nn/presets.ts';
 import { cpuBackend, Random, useKernels } from '../src/tensor/index.ts';
 import { kernelChoice } from '../src/tensor/cpu/kernels.ts';
-import { loadDigitsSplit } from '../src/experiments/datasets.ts';
+import { loadDigitsSplit } from '../src/node/datasets.ts';
 import { interleavedMedians, onOneCore } from './gflops.ts';
 
 export async function smallModelBenchmarks(): Promise<void> {

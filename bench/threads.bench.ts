@@ -10,7 +10,7 @@ import { convGeometry, matmulGeometry } from '../src/tensor/index.ts';
 import { callLayout, conv2dCall, matmulCall, runChunk, setKernelRunner, type KernelCall } from '../src/tensor/cpu/parallel.ts';
 import { callingThreadWasm } from '../src/tensor/cpu/kernels.ts';
 import { WasmKernels } from '../src/tensor/cpu/wasm/runtime.ts';
-import { ThreadPool, DEFAULT_MIN_FLOPS } from '../src/experiments/thread-pool.ts';
+import { ThreadPool, DEFAULT_MIN_FLOPS } from '../src/node/thread-pool.ts';
 import { interleavedMedians } from './gflops.ts';
 import { convLayerCases } from './engine.bench.ts';
 

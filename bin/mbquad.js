@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 if (existsSync(new URL('../tsconfig.json', import.meta.url))) {
   const { register } = await import('tsx/esm/api');
   register();
-  await import('../src/experiments/cli.ts');
+  await import('../src/cli/main.ts');
 } else {
-  await import('../dist/experiments/cli.js');
+  await import('../dist/cli/main.js');
 }

@@ -4,6 +4,6 @@
  * pool for the CPU backend's float64 GEMM and convolutions. The package root `mbquad` has no
  * Node import, so it also runs in a browser; this entry point does not.
  */
-export { loadDigitsSplit, loadDataSource, DIGITS_PATH, type Split } from './experiments/datasets.ts';
-export { readCheckpoint, writeCheckpoint, CHECKPOINT_FORMAT, type Checkpoint } from './experiments/checkpoint.ts';
-export { useThreads, ThreadPool, threadsFromEnvironment, DEFAULT_MIN_FLOPS, type ThreadPoolOptions } from './experiments/thread-pool.ts';
+export { loadDigitsSplit, loadDataSource, DIGITS_PATH, type Split } from './node/datasets.ts';
+export { readCheckpoint, writeCheckpoint, CHECKPOINT_FORMAT, type Checkpoint } from './node/checkpoint.ts';
+export { useThreads, ThreadPool, threadsFromEnvironment, DEFAULT_MIN_FLOPS, type ThreadPoolOptions } from './node/thread-pool.ts';

@@ -5,9 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BIAS_RESULTS, biasSection, REPRODUCE_FASHION_RESULTS, REPRODUCE_RESULTS, reproduceSection, type ReproduceReport, CG_RESULTS, cgSection, LAPLACE_RESULTS, laplaceGroups, laplaceSection, readRegion, regenerateReadme, replaceRegion, type BiasReport, type CgReport, type LaplaceReport } from '../tools/readme-results.ts';
+import { BIAS_RESULTS, biasSection, REPRODUCE_FASHION_RESULTS, REPRODUCE_RESULTS, reproduceSection, type ReproduceReport, CG_RESULTS, cgSection, LAPLACE_RESULTS, laplaceGroups, laplaceSection, DOCUMENTS, readRegion, regenerateDocument, replaceRegion, type BiasReport, type CgReport, type LaplaceReport } from '../tools/readme-results.ts';
 
-const readme = readFileSync('README.md', 'utf8');
+/** The generated regions live in docs/results.md (the studies and the reproduction) and docs/guide.md (K-FAC's bias). */
+const readme = readFileSync('docs/results.md', 'utf8');
 const report = JSON.parse(readFileSync(BIAS_RESULTS, 'utf8')) as BiasReport;
 const cgReport = JSON.parse(readFileSync(CG_RESULTS, 'utf8')) as CgReport;
 const laReport = JSON.parse(readFileSync(LAPLACE_RESULTS, 'utf8')) as LaplaceReport;
@@ -142,11 +143,14 @@ describe('README results', () => {
     });
   });
 
-  it('every TypeScript block is an excerpt of an example, as it stands there (npm run readme)', () => {
-    const blocks = readme.match(/```ts\n/g)?.length ?? 0;
-    const marked = readme.match(/<!-- excerpt: examples\/[\w-]+\.ts#[\w-]+ -->\n```ts\n/g)?.length ?? 0;
-    expect(marked).toBe(blocks);
-    expect(regenerateReadme(readme) === readme, 'README.md differs from `npm run readme`: run it').toBe(true);
+  it('every TypeScript block of the README and the docs is an excerpt of an example, as it stands there (npm run readme)', () => {
+    for (const path of DOCUMENTS) {
+      const text = readFileSync(path, 'utf8');
+      const blocks = text.match(/```ts\n/g)?.length ?? 0;
+      const marked = text.match(/<!-- excerpt: examples\/[\w-]+\.ts#[\w-]+ -->\n```ts\n/g)?.length ?? 0;
+      expect(marked, path).toBe(blocks);
+      expect(regenerateDocument(text) === text, `${path} differs from \`npm run readme\`: run it`).toBe(true);
+    }
   });
 
   it('the prose on the bias study says what the JSON shows', () => {

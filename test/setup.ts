@@ -4,7 +4,7 @@
  * as for the command line.
  */
 import fc from 'fast-check';
-import { kernelsFromEnvironment } from '../src/experiments/backend-choice.ts';
+import { kernelsFromEnvironment } from '../src/cli/backend-choice.ts';
 
 fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 2026) });
 // MBQUAD_KERNELS=typescript npm test runs every test on the TypeScript reference kernels.

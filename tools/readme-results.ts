@@ -1,9 +1,10 @@
 /**
- * The README's numbers and code come from files that are run, never by hand. This rewrites
+ * The numbers and code of the README and of docs/*.md (DOCUMENTS) come from files that are run,
+ * never by hand. This rewrites
  * - each region `<!-- results:NAME -->` … `<!-- /results:NAME -->` from the JSON it names, and
  * - each code block after `<!-- excerpt: PATH#NAME -->` (PATH: a program in examples/) from the region
  *   `// #region NAME` … `// #endregion NAME` of that example (which test/examples.test.ts runs);
- * test/readme-results.test.ts fails when the README and these sources disagree.
+ * test/readme-results.test.ts fails when a document and these sources disagree.
  * Run: npx tsx tools/readme-results.ts   (npm run readme)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -13,9 +14,9 @@ import type { KfacBiasStudy } from '../src/curvature/kfac-bias.ts';
 import { peakOf, type CgPeak, type CgStudy } from '../src/curvature/cg-study.ts';
 import { bestPrecisionIndex, laplaceApproaches, type LaplaceRun, type LaplaceStudy } from '../src/curvature/laplace-study.ts';
 import type { TrainSettings } from '../src/nn/train.ts';
-import { fillNumbers, type Claim } from '../src/experiments/claims.ts';
-import { formatNumber } from '../src/experiments/report.ts';
-import type { Reproduction } from '../src/experiments/reproduce.ts';
+import { fillNumbers, type Claim } from '../src/report/claims.ts';
+import { formatNumber } from '../src/report/report.ts';
+import type { Reproduction } from '../src/report/reproduction.ts';
 
 export const BIAS_RESULTS = 'docs/bias/bias-study.json';
 export const CG_RESULTS = 'docs/cg/cg-study.json';
@@ -232,21 +233,32 @@ export function refreshExcerpts(text: string): string {
   return text.replace(EXCERPT, (_, path: string, name: string) => `<!-- excerpt: ${path}#${name} -->\n\`\`\`ts\n${exampleRegion(path, name)}\n\`\`\``);
 }
 
-/** The README as `npm run readme` leaves it. */
-export function regenerateReadme(text: string): string {
-  const report = JSON.parse(readFileSync(BIAS_RESULTS, 'utf8')) as BiasReport;
-  const cg = JSON.parse(readFileSync(CG_RESULTS, 'utf8')) as CgReport;
-  const la = JSON.parse(readFileSync(LAPLACE_RESULTS, 'utf8')) as LaplaceReport;
-  let out = replaceRegion(replaceRegion(text, 'bias', biasSection(report)), 'kfac-bias', kfacSection(report));
-  out = replaceRegion(replaceRegion(out, 'cg', cgSection(cg)), 'laplace', laplaceSection(la));
-  const reproduction = JSON.parse(readFileSync(REPRODUCE_RESULTS, 'utf8')) as ReproduceReport;
-  out = replaceRegion(out, 'reproduce', reproduceSection(reproduction, 'npm start'));
-  const fashion = JSON.parse(readFileSync(REPRODUCE_FASHION_RESULTS, 'utf8')) as ReproduceReport;
-  out = replaceRegion(out, 'reproduce-fashion', reproduceSection(fashion, 'npm start -- --data fashion-mnist:/usr/share/datasets/fashion-mnist'));
+/** The README and the docs by topic: where generated regions and example excerpts may stand. */
+export const DOCUMENTS = ['README.md', 'docs/results.md', 'docs/guide.md', 'docs/cli.md', 'docs/performance.md', 'docs/web.md', 'docs/testing.md'];
+
+const readJson = <T>(path: string) => JSON.parse(readFileSync(path, 'utf8')) as T;
+/** Each region's body, from the JSON it names. */
+const REGIONS: Record<string, () => string> = {
+  bias: () => biasSection(readJson<BiasReport>(BIAS_RESULTS)),
+  'kfac-bias': () => kfacSection(readJson<BiasReport>(BIAS_RESULTS)),
+  cg: () => cgSection(readJson<CgReport>(CG_RESULTS)),
+  laplace: () => laplaceSection(readJson<LaplaceReport>(LAPLACE_RESULTS)),
+  reproduce: () => reproduceSection(readJson<ReproduceReport>(REPRODUCE_RESULTS), 'npm start'),
+  'reproduce-fashion': () => reproduceSection(readJson<ReproduceReport>(REPRODUCE_FASHION_RESULTS), 'npm start -- --data fashion-mnist:/usr/share/datasets/fashion-mnist'),
+};
+
+/** A document as `npm run readme` leaves it: every region it has regenerated, every excerpt refreshed. */
+export function regenerateDocument(text: string): string {
+  let out = text;
+  for (const [, name] of text.matchAll(/<!-- results:([\w-]+) -->/g)) {
+    const body = REGIONS[name];
+    if (!body) throw new Error(`unknown results region '${name}'; known: ${Object.keys(REGIONS).join(', ')}`);
+    out = replaceRegion(out, name, body());
+  }
   return refreshExcerpts(out);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  writeFileSync('README.md', regenerateReadme(readFileSync('README.md', 'utf8')));
-  console.log(`README.md: results from ${BIAS_RESULTS}, ${CG_RESULTS}, ${LAPLACE_RESULTS}, ${REPRODUCE_RESULTS} and ${REPRODUCE_FASHION_RESULTS}, code excerpts from examples/ rewritten`);
+  for (const path of DOCUMENTS) writeFileSync(path, regenerateDocument(readFileSync(path, 'utf8')));
+  console.log(`${DOCUMENTS.join(', ')}: results regions from ${BIAS_RESULTS}, ${CG_RESULTS}, ${LAPLACE_RESULTS}, ${REPRODUCE_RESULTS} and ${REPRODUCE_FASHION_RESULTS}, code excerpts from examples/ rewritten`);
 }

@@ -66,7 +66,7 @@ export interface Band {
   max: number[];
 }
 
-/** What the runs of one method at one batch size show, for the table in the README. */
+/** What the runs of one method at one batch size show, for the table in docs/results.md. */
 export interface CgMethodSummary {
   method: CgMethod;
   runs: number;

@@ -9,7 +9,7 @@ import { curvature, nn } from '../../src/index.ts';
 import { convNet } from '../../src/nn/presets.ts';
 import { Random, useKernels, wasmAvailable } from '../../src/tensor/index.ts';
 import { kernelChoice } from '../../src/tensor/cpu/kernels.ts';
-import { loadDigitsSplit } from '../../src/experiments/datasets.ts';
+import { loadDigitsSplit } from '../../src/node/datasets.ts';
 import { eigh } from '../../src/linalg/eigh.ts';
 
 const suiteChoice = kernelChoice();

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadCifarSplit, loadDigitsSplit, loadMnistSplit, readMaybeGzip } from '../../src/experiments/datasets.ts';
+import { loadCifarSplit, loadDigitsSplit, loadMnistSplit, readMaybeGzip } from '../../src/node/datasets.ts';
 import { nn } from '../../src/index.ts';
 import { Random } from '../../src/tensor/index.ts';
 import { seed } from '../helpers/arbitrary.ts';

@@ -3,8 +3,8 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readCheckpoint, writeCheckpoint, CHECKPOINT_FORMAT } from '../../src/experiments/checkpoint.ts';
-import { loadDigitsSplit } from '../../src/experiments/datasets.ts';
+import { readCheckpoint, writeCheckpoint, CHECKPOINT_FORMAT } from '../../src/node/checkpoint.ts';
+import { loadDigitsSplit } from '../../src/node/datasets.ts';
 import { nn } from '../../src/index.ts';
 import { Random } from '../../src/tensor/index.ts';
 

@@ -1,7 +1,7 @@
 /**
  * The chunked kernels (src/tensor/cpu/parallel.ts) without threads: a call planned for any
  * thread count, its chunks run in any order, gives the single-threaded result bit for bit.
- * This is the property the thread pool relies on (test/experiments/thread-pool.test.ts runs the
+ * This is the property the thread pool relies on (test/node/thread-pool.test.ts runs the
  * same calls on real threads).
  */
 import fc from 'fast-check';

@@ -24,13 +24,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noBrowser, withPage } from '../helpers/browser.ts';
 import { curvature, linalg, nn, Random } from '../../src/index.ts';
-import { readCheckpoint } from '../../src/experiments/checkpoint.ts';
-import { loadDigitsSplit } from '../../src/experiments/datasets.ts';
+import { readCheckpoint } from '../../src/node/checkpoint.ts';
+import { loadDigitsSplit } from '../../src/node/datasets.ts';
 import { buildWeb, WEB_DIR } from '../../tools/build-web.ts';
 import { serveStatic } from '../../tools/serve-web.ts';
 
 const CHECKPOINT = join(WEB_DIR, 'digits-convnet.checkpoint.json');
-/** The command that made the committed checkpoint (README, "The paper in a web page"). */
+/** The command that made the committed checkpoint (docs/web.md). */
 const TRAIN_ARGS = ['train', '--optimizer', 'sgd', '--lr', '0.05', '--momentum', '0.9', '--weight-decay', '5e-4', '--batch-size', '32', '--epochs', '60', '--milestones', '30,45', '--checkpoints', '1'];
 
 /** λ1 of the GGN of batch `batch` of the digits' training set shuffled with `seed` into batches of |B|: the partition, the problem and Lanczos written here. */

@@ -9,8 +9,8 @@
 import { cpuBackend, gpuBackend, kernelKind, type Backend } from '../../src/tensor/index.ts';
 import { median } from '../../src/curvature/bias.ts';
 import { cgStepper, type CgStepper, type CgStepLine } from '../../src/curvature/cg-study.ts';
-import { cgStepFigure } from '../../src/experiments/cg-figures.ts';
-import { eigenPanel, explorerModel, explorerProblem, type ExplorerModel } from '../../src/experiments/explorer.ts';
+import { cgStepFigure } from '../../src/report/cg-figures.ts';
+import { eigenPanel, explorerModel, explorerProblem, type ExplorerModel } from '../../src/report/explorer.ts';
 import type { BackendChoice, CgLineResult, CgResult, Reply, Request } from './protocol.ts';
 
 const scope = self as unknown as { onmessage: ((e: MessageEvent<Request>) => void) | null; postMessage(message: Reply): void };

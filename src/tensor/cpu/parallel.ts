@@ -15,7 +15,7 @@
  *
  * A call is plain data (numbers and Float64Arrays), so a pool can copy it into shared memory and
  * a worker can run its chunks with `runChunk`. This module has no threads and no Node API: the
- * Node thread pool (src/experiments/thread-pool.ts) is installed with `setKernelRunner`; without
+ * Node thread pool (src/node/thread-pool.ts) is installed with `setKernelRunner`; without
  * one, every call runs on the calling thread, as in a browser.
  *
  * Chunks run on a kernel set (kernels.ts): the TypeScript reference, or its WebAssembly twin over

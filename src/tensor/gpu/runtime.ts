@@ -9,7 +9,7 @@
  * most recently used ones and destroys the rest.
  *
  * Modes (gpu.js 2.24.1, pinned: its next major version makes every kernel call async):
- *  - 'headlessgl': WebGL through the `gl` package in Node (needs `gl` built; see README);
+ *  - 'headlessgl': WebGL through the `gl` package in Node (needs `gl` built; see docs/performance.md);
  *  - 'webgl2' / 'webgl': in a browser;
  *  - 'webasm': WebAssembly with f32x4 SIMD, single-threaded in the synchronous calls used here;
  *  - 'cpu': gpu.js's JavaScript fallback (slow; for debugging).
@@ -95,7 +95,7 @@ export class GpuRuntime {
     if (!GPU_MODES.includes(mode)) fail('gpuBackend', `unknown gpu.js mode ${JSON.stringify(mode)}; known: ${GPU_MODES.join(', ')}`);
     const chosen = mode === 'auto' ? availableMode() : mode;
     if (!supported(chosen)) {
-      fail('gpuBackend', `gpu.js mode '${chosen}' is not available here${chosen === 'headlessgl' ? ' (the optional `gl` package is not built; see the README)' : ''}; available: '${availableMode()}'`);
+      fail('gpuBackend', `gpu.js mode '${chosen}' is not available here${chosen === 'headlessgl' ? ' (the optional `gl` package is not built; see docs/performance.md, "The gpu.js backend")' : ''}; available: '${availableMode()}'`);
     }
     this.mode = chosen;
     this.resident = chosen === 'headlessgl' || chosen === 'webgl2' || chosen === 'webgl';

@@ -9,11 +9,11 @@ import { fromSpec, type Model } from '../nn/model.ts';
 import { convNet } from '../nn/presets.ts';
 import type { ModelSpec } from '../nn/spec.ts';
 import { defaultTrainSettings, initialTrainState, paperStyleTrainSettings, train, type TrainSettings } from '../nn/train.ts';
-import { readCheckpoint } from './checkpoint.ts';
-import { loadDataSource, type Split } from './datasets.ts';
-import { checkModelFitsData, readSpecFile, readWeightsFile } from './model-files.ts';
+import { readCheckpoint } from '../node/checkpoint.ts';
+import { loadDataSource, type Split } from '../node/datasets.ts';
+import { checkModelFitsData, readSpecFile, readWeightsFile } from '../node/model-files.ts';
 import { usage, type Options } from './options.ts';
-import type { ProgressBar } from './progress.ts';
+import type { ProgressBar } from '../node/progress.ts';
 
 /** The help lines of the model options, shared by the study commands. */
 export const MODEL_HELP = `  --checkpoint FILE    a checkpoint of 'mbquad train' (default: train the digits CNN as the

@@ -14,7 +14,7 @@ import type { Split } from '../nn/data/dataset.ts';
 import { biasStudy, partitionData, type BiasStudy } from '../curvature/bias.ts';
 import { curvatureOperator, type CurvatureKind } from '../curvature/operators.ts';
 import { problem, type Problem } from '../curvature/problem.ts';
-import { parseCheckpoint, type Checkpoint } from './checkpoint-format.ts';
+import { parseCheckpoint, type Checkpoint } from '../nn/checkpoint-format.ts';
 import { figure1, figure2 } from './bias-figures.ts';
 
 /** The page's model and data: a digits checkpoint and the digits split every study uses. */

@@ -13,7 +13,7 @@ import { fromSpec } from '../nn/model.ts';
 import { convNet } from '../nn/presets.ts';
 import { defaultTrainSettings, initialTrainState, train, type TrainSettings } from '../nn/train.ts';
 import { Random, randn, Tensor } from '../tensor/index.ts';
-import { loadDigitsSplit } from './datasets.ts';
+import { loadDigitsSplit } from '../node/datasets.ts';
 
 const data = loadDigitsSplit();
 const model = fromSpec(convNet([1, 8, 8], 10, 1, 16));

@@ -2,11 +2,11 @@
 import { join } from 'node:path';
 import { bestPrecisionIndex, laplaceApproaches, laplaceStudy, type LaplaceStudy } from '../curvature/laplace-study.ts';
 import { problem } from '../curvature/problem.ts';
-import { corruptedTestSets } from './datasets.ts';
-import { atomicWrite, ensureDirectory } from './files.ts';
-import { figure14, figure15, figure6 } from './laplace-figures.ts';
+import { corruptedTestSets } from '../node/datasets.ts';
+import { atomicWrite, ensureDirectory } from '../node/files.ts';
+import { figure14, figure15, figure6 } from '../report/laplace-figures.ts';
 import { usage, type Options } from './options.ts';
-import { ProgressBar } from './progress.ts';
+import { ProgressBar } from '../node/progress.ts';
 import { loadStudyModel, MODEL_HELP, readModelChoice, trainedParams } from './study-model.ts';
 
 export const LAPLACE_HELP = `mbquad laplace [options]

@@ -7,7 +7,7 @@
  */
 import { median } from '../curvature/bias.ts';
 import { laplaceApproaches } from '../curvature/laplace-study.ts';
-import type { Reproduction } from './reproduce.ts';
+import type { Reproduction } from './reproduction.ts';
 
 export type Verdict = 'supports' | 'contradicts' | 'mixed' | 'untestable';
 

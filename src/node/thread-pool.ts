@@ -60,7 +60,7 @@ export const FAULT = { throws: 100, exits: 101, hangs: 102 } as const;
 
 /**
  * Calls below this many floating-point operations run on the calling thread. Measured with
- * `npm run bench -- threads` on the 2-core machine of the README, with the WebAssembly kernels:
+ * `npm run bench -- threads` on the 2-core machine of docs/performance.md, with the WebAssembly kernels:
  * a 128³ matmul (4.2 MFLOP, ~0.3 ms) is still a little slower on two threads than on one (×0.92;
  * waking a worker costs tens of µs), a 160³ one (8.2 MFLOP) faster (×1.17), 256³ ×1.43.
  */

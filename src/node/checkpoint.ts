@@ -3,10 +3,10 @@
  * by atomicWrite (temporary name, fsync, rename), so an interrupted run never leaves a broken
  * checkpoint behind.
  */
-import { parseCheckpoint, serializeCheckpoint, type Checkpoint } from './checkpoint-format.ts';
+import { parseCheckpoint, serializeCheckpoint, type Checkpoint } from '../nn/checkpoint-format.ts';
 import { atomicWrite, nodeFileSystem, readInputFile, type FileSystem } from './files.ts';
 
-export { CHECKPOINT_FORMAT, decodeFloat64, encodeFloat64, parseCheckpoint, serializeCheckpoint, type Checkpoint } from './checkpoint-format.ts';
+export { CHECKPOINT_FORMAT, decodeFloat64, encodeFloat64, parseCheckpoint, serializeCheckpoint, type Checkpoint } from '../nn/checkpoint-format.ts';
 
 /** Writes the checkpoint atomically (atomicWrite: temporary file, fsync, rename). */
 export function writeCheckpoint(path: string, c: Checkpoint, fileSystem: FileSystem = nodeFileSystem): void {

@@ -5,12 +5,12 @@ import { allCnnC, convNet, mlp } from '../nn/presets.ts';
 import type { ModelSpec } from '../nn/spec.ts';
 import { checkTrainSettings, defaultTrainSettings, initialTrainState, logSpacedEpochs, train, type TrainSettings, type TrainState } from '../nn/train.ts';
 import { fail, MbquadError } from '../tensor/index.ts';
-import { readCheckpoint, writeCheckpoint, CHECKPOINT_FORMAT } from './checkpoint.ts';
-import { loadDataSource } from './datasets.ts';
-import { ensureDirectory, nodeFileSystem, type FileSystem } from './files.ts';
-import { checkModelFitsData, readSpecFile } from './model-files.ts';
-import { acquireRunLock, checkpointsIn, manifestDifferences, moveRunAside, readManifest, runManifest, RUN_MANIFEST, writeManifest } from './run-folder.ts';
-import { ProgressBar } from './progress.ts';
+import { readCheckpoint, writeCheckpoint, CHECKPOINT_FORMAT } from '../node/checkpoint.ts';
+import { loadDataSource } from '../node/datasets.ts';
+import { ensureDirectory, nodeFileSystem, type FileSystem } from '../node/files.ts';
+import { checkModelFitsData, readSpecFile } from '../node/model-files.ts';
+import { acquireRunLock, checkpointsIn, manifestDifferences, moveRunAside, readManifest, runManifest, RUN_MANIFEST, writeManifest } from '../node/run-folder.ts';
+import { ProgressBar } from '../node/progress.ts';
 import { usage, type Options } from './options.ts';
 
 export const TRAIN_HELP = `mbquad train [options]

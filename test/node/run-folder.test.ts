@@ -7,10 +7,10 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readCheckpoint } from '../../src/experiments/checkpoint.ts';
-import { atomicWrite, ensureDirectory, nodeFileSystem, readInputFile, type FileSystem } from '../../src/experiments/files.ts';
-import { Options } from '../../src/experiments/options.ts';
-import { trainCommand } from '../../src/experiments/train-command.ts';
+import { readCheckpoint } from '../../src/node/checkpoint.ts';
+import { atomicWrite, ensureDirectory, nodeFileSystem, readInputFile, type FileSystem } from '../../src/node/files.ts';
+import { Options } from '../../src/cli/options.ts';
+import { trainCommand } from '../../src/cli/train-command.ts';
 
 const cliArgs = (args: string[]) => ['bin/mbquad.js', ...args];
 const cli = (args: string[]) => execFileSync(process.execPath, cliArgs(args), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

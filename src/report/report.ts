@@ -11,7 +11,7 @@ import { figure13, figure5 } from './cg-figures.ts';
 import { fillNumbers, type Claim, type Verdict } from './claims.ts';
 import { figure21, figure22 } from './eigen-bias-figures.ts';
 import { figure14, figure15, figure6 } from './laplace-figures.ts';
-import type { Reproduction } from './reproduce.ts';
+import type { Reproduction } from './reproduction.ts';
 
 /** A figure of the report: its id (also its anchor), the study it belongs to, and the SVG. */
 export interface ReportFigure {

@@ -6,9 +6,9 @@
  * parsing refuses a non-finite value (a diverged or damaged run). checkpoint.ts reads and
  * writes the files.
  */
-import { fromSpec } from '../nn/model.ts';
-import type { ModelSpec } from '../nn/spec.ts';
-import { checkTrainSettings, type TrainSettings, type TrainState } from '../nn/train.ts';
+import { fromSpec } from './model.ts';
+import type { ModelSpec } from './spec.ts';
+import { checkTrainSettings, type TrainSettings, type TrainState } from './train.ts';
 import { fail } from '../tensor/index.ts';
 
 /** The format tag of checkpoint files. */

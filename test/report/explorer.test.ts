@@ -1,5 +1,5 @@
 /**
- * The page's studies (src/experiments/explorer.ts) in Node. eigenPanel is biasStudy with one B1
+ * The page's studies (src/report/explorer.ts) in Node. eigenPanel is biasStudy with one B1
  * and eigenOnly, so its numbers must be the full study's eigen part bit for bit (that study is
  * recomputed densely in test/curvature/bias.test.ts); λ1 is also checked against eigh of the
  * dense GGN of B1 (partition written here). The page's model: the committed checkpoint, read by
@@ -9,9 +9,9 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { curvature, linalg, nn, Random } from '../../src/index.ts';
-import { eigenPanel, explorerModel, explorerProblem } from '../../src/experiments/explorer.ts';
-import { readCheckpoint } from '../../src/experiments/checkpoint.ts';
-import { DIGITS_PATH, loadDigitsSplit } from '../../src/experiments/datasets.ts';
+import { eigenPanel, explorerModel, explorerProblem } from '../../src/report/explorer.ts';
+import { readCheckpoint } from '../../src/node/checkpoint.ts';
+import { DIGITS_PATH, loadDigitsSplit } from '../../src/node/datasets.ts';
 
 const model = nn.fromSpec({ input: [1, 6, 6], layers: [{ type: 'conv2d', out: 3, kernel: 3, padding: 1 }, { type: 'tanh' }, { type: 'avgpool2d', kernel: 2 }, { type: 'flatten' }, { type: 'linear', out: 4 }] });
 const rng = new Random(11);

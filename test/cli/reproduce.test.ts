@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { exactParse, exactStringify, partFile } from '../../src/experiments/reproduce.ts';
+import { exactParse, exactStringify, partFile } from '../../src/node/reproduce.ts';
 import { noBrowser, withPage } from '../helpers/browser.ts';
 
 

@@ -6,13 +6,13 @@ import { problem } from '../curvature/problem.ts';
 import { evaluate } from '../nn/train.ts';
 import { norm } from '../linalg/vector.ts';
 import { gradient, loss } from '../curvature/products.ts';
-import { figure1, figure2, figure20, figure4 } from './bias-figures.ts';
+import { figure1, figure2, figure20, figure4 } from '../report/bias-figures.ts';
 import { kfacBiasStudy, type KfacBiasStudy } from '../curvature/kfac-bias.ts';
-import { atomicWrite, ensureDirectory } from './files.ts';
+import { atomicWrite, ensureDirectory } from '../node/files.ts';
 import { toNpy } from '../nn/npy.ts';
 import { BACKEND_HELP, chooseBackend, describeBackend, describeBackendThreads } from './backend-choice.ts';
 import { usage, type Options } from './options.ts';
-import { ProgressBar } from './progress.ts';
+import { ProgressBar } from '../node/progress.ts';
 import { loadStudyModel, MODEL_HELP, readModelChoice, readWeightDecayOption, trainedParams } from './study-model.ts';
 
 export const BIAS_HELP = `mbquad bias [options]

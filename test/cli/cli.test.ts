@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readCheckpoint } from '../../src/experiments/checkpoint.ts';
+import { readCheckpoint } from '../../src/node/checkpoint.ts';
 import { linalg, nn, Random } from '../../src/index.ts';
 import { idxBytes } from '../helpers/idx.ts';
 

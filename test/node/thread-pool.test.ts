@@ -1,5 +1,5 @@
 /**
- * The worker-thread pool (src/experiments/thread-pool.ts) on real threads: results bit-identical
+ * The worker-thread pool (src/node/thread-pool.ts) on real threads: results bit-identical
  * to the calling thread's for any thread count, small calls kept on the calling thread, workers
  * started once and lazily, never keeping a process alive, and every way a worker can fail
  * surfacing as an error in the caller, not a hang.
@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conv2d, convGeometry, matmul, matmulGeometry, Random, randn, type Tensor } from '../../src/tensor/index.ts';
 import { conv2dInputGrad, conv2dWeightGrad } from '../../src/tensor/index.ts';
 import { conv2dCall, conv2dInputGradCall, conv2dWeightGradCall, kernelRunner, matmulCall, runCall, type KernelCall } from '../../src/tensor/cpu/parallel.ts';
-import { FAULT, ThreadPool, threadsFromEnvironment, useThreads } from '../../src/experiments/thread-pool.ts';
+import { FAULT, ThreadPool, threadsFromEnvironment, useThreads } from '../../src/node/thread-pool.ts';
 import { kernelChoice, useKernels, wasmAvailable, type KernelKind } from '../../src/tensor/cpu/kernels.ts';
 import { convCase, matmulCase } from '../helpers/arbitrary.ts';
 
@@ -149,7 +149,7 @@ describe('thread pool', () => {
 
   it('never keeps a process alive: a script that used the pool exits on its own', () => {
     const script = `
-      import { useThreads } from './src/experiments/thread-pool.ts';
+      import { useThreads } from './src/node/thread-pool.ts';
       import { matmul, Random, randn } from './src/tensor/index.ts';
       const pool = useThreads(2, { minFlops: 0 });
       const a = randn([200, 200], new Random(1));

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { cgStudy, peakOf, type CgMethodSummary, type CgStudy } from '../curvature/cg-study.ts';
 import { problem } from '../curvature/problem.ts';
 import { BACKEND_HELP, chooseBackend, describeBackend, describeBackendThreads } from './backend-choice.ts';
-import { figure13, figure5 } from './cg-figures.ts';
-import { atomicWrite, ensureDirectory } from './files.ts';
+import { figure13, figure5 } from '../report/cg-figures.ts';
+import { atomicWrite, ensureDirectory } from '../node/files.ts';
 import { usage, type Options } from './options.ts';
-import { ProgressBar } from './progress.ts';
+import { ProgressBar } from '../node/progress.ts';
 import { loadStudyModel, MODEL_HELP, readModelChoice, readWeightDecayOption, trainedParams } from './study-model.ts';
 
 export const CG_HELP = `mbquad cg [options]

@@ -1,13 +1,14 @@
 /** `mbquad reproduce` (= `npm start`): every study, one report (report.html) and its numbers (results.json). */
 import { join, resolve } from 'node:path';
 import { describeThreads } from './backend-choice.ts';
-import { claims } from './claims.ts';
-import { loadDataSource, subsetSplit } from './datasets.ts';
-import { atomicWrite, ensureDirectory } from './files.ts';
+import { claims } from '../report/claims.ts';
+import { loadDataSource, subsetSplit } from '../node/datasets.ts';
+import { atomicWrite, ensureDirectory } from '../node/files.ts';
 import { usage, type Options } from './options.ts';
-import { ProgressBar } from './progress.ts';
-import { FULL_SCALE_MINIMUM, peakRssBytes, REPRODUCE_MODES, REPRODUCE_PARTS, reproduceSettings, runReproduction, runStore } from './reproduce.ts';
-import { reportFigures, reportHtml } from './report.ts';
+import { ProgressBar } from '../node/progress.ts';
+import { peakRssBytes, runReproduction, runStore } from '../node/reproduce.ts';
+import { FULL_SCALE_MINIMUM, REPRODUCE_MODES, REPRODUCE_PARTS, reproduceSettings } from '../report/reproduction.ts';
+import { reportFigures, reportHtml } from '../report/report.ts';
 
 export const REPRODUCE_HELP = `mbquad reproduce [--scale quick|default|full] [--out DIR] [--data SOURCE]
 

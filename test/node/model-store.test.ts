@@ -3,8 +3,8 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { storeFile, trainOrReuse, type ModelRequest } from '../../src/experiments/model-store.ts';
-import { ProgressBar } from '../../src/experiments/progress.ts';
+import { storeFile, trainOrReuse, type ModelRequest } from '../../src/node/model-store.ts';
+import { ProgressBar } from '../../src/node/progress.ts';
 import { defaultTrainSettings } from '../../src/nn/train.ts';
 import { Random } from '../../src/tensor/index.ts';
 

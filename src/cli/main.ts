@@ -1,5 +1,5 @@
 /**
- * The `mbquad` command line. Conventions (README, "Command line"): `-h`/`--help` on every command
+ * The `mbquad` command line. Conventions (docs/cli.md): `-h`/`--help` on every command
  * prints its help and does nothing else; `--version` prints the version; every option is checked
  * before any work starts; every error is one line on stderr (MBQUAD_DEBUG=1 adds the stack);
  * exit status 0 on success, 2 for a usage error (unknown command or option, bad option value),
@@ -11,9 +11,9 @@ import { BIAS_HELP, biasCommand } from './bias-command.ts';
 import { CG_HELP, cgCommand } from './cg-command.ts';
 import { LAPLACE_HELP, laplaceCommand } from './laplace-command.ts';
 import { REPRODUCE_HELP, reproduceCommand } from './reproduce-command.ts';
-import { packageVersion } from './reproduce.ts';
+import { packageVersion } from '../node/reproduce.ts';
 import { TRAIN_HELP, trainCommand } from './train-command.ts';
-import { useThreads } from './thread-pool.ts';
+import { useThreads } from '../node/thread-pool.ts';
 import { kernelsFromEnvironment } from './backend-choice.ts';
 
 const HELP = `mbquad COMMAND [options]
