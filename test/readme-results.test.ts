@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BIAS_RESULTS, biasSection, REPRODUCE_FASHION_RESULTS, REPRODUCE_RESULTS, reproduceSection, type ReproduceReport, CG_RESULTS, cgSection, LAPLACE_RESULTS, laplaceGroups, laplaceSection, DOCUMENTS, readRegion, regenerateDocument, replaceRegion, type BiasReport, type CgReport, type LaplaceReport } from '../tools/readme-results.ts';
+import { BIAS_RESULTS, biasSection, FULL_COMMAND, REPRODUCE_FASHION_RESULTS, REPRODUCE_FULL_RESULTS, REPRODUCE_RESULTS, reproductionsByScale, verdictsByScale, reproduceSection, type ReproduceReport, CG_RESULTS, cgSection, LAPLACE_RESULTS, laplaceGroups, laplaceSection, DOCUMENTS, readRegion, regenerateDocument, replaceRegion, type BiasReport, type CgReport, type LaplaceReport } from '../tools/readme-results.ts';
 
 /** The generated regions live in docs/results.md (the studies and the reproduction) and docs/guide.md (K-FAC's bias). */
 const readme = readFileSync('docs/results.md', 'utf8');
@@ -15,11 +15,68 @@ const laReport = JSON.parse(readFileSync(LAPLACE_RESULTS, 'utf8')) as LaplaceRep
 
 const reproduction = JSON.parse(readFileSync(REPRODUCE_RESULTS, 'utf8')) as ReproduceReport;
 const fashion = JSON.parse(readFileSync(REPRODUCE_FASHION_RESULTS, 'utf8')) as ReproduceReport;
+const full = JSON.parse(readFileSync(REPRODUCE_FULL_RESULTS, 'utf8')) as ReproduceReport;
 
 describe('README results', () => {
   it('the reproduce regions are what `npm run readme` makes of docs/reproduce*/results.json', () => {
     expect(readRegion(readme, 'reproduce')).toBe(reproduceSection(reproduction, 'npm start'));
     expect(readRegion(readme, 'reproduce-fashion')).toBe(reproduceSection(fashion, 'npm start -- --data fashion-mnist:/usr/share/datasets/fashion-mnist'));
+    expect(readRegion(readme, 'reproduce-full')).toBe(reproduceSection(full, FULL_COMMAND));
+    expect(readRegion(readFileSync('README.md', 'utf8'), 'verdicts-by-scale')).toBe(verdictsByScale(reproductionsByScale()));
+  });
+
+  it('the prose on the full Fashion-MNIST reproduction says what its results.json shows', () => {
+    const claim = (id: string) => full.claims.find((c) => c.id === id)!;
+    // "supports … at both batch sizes, where on digits it was mixed": "9 of 9 directions", "within 6 %"
+    expect([claim('eigen-curvature').verdict, reproduction.claims.find((c) => c.id === 'eigen-curvature')!.verdict]).toEqual(['supports', 'mixed']);
+    for (const st of full.bias.studies) {
+      expect([st.batchSize, st.summary.eigenCurvature.b1.over, st.summary.eigenCurvature.b1.count]).toEqual([st.batchSize, 9, 9]);
+      expect(Math.abs(st.summary.eigenCurvature.others.median)).toBeLessThan(0.06 + 5e-4);
+    }
+    for (const id of ['cg-directions', 'cg-steps', 'cg', 'laplace']) expect(claim(id).verdict, id).toBe('supports');
+    // "0.36 at |B| = 32 but 0.71 at |B| = 128"
+    const overlap = claim('overlap');
+    expect(overlap.verdict).toBe('mixed');
+    expect(overlap.numbers.ggn32Share).toBeCloseTo(0.36, 2);
+    expect(overlap.numbers.ggn128Share).toBeCloseTo(0.71, 2);
+    // "1.23 at |B| = 32 … gone at 512 (0.98)"
+    expect([claim('kfac').verdict, claim('kfac').numbers.ratio32.toFixed(2), claim('kfac').numbers.ratio512.toFixed(2)]).toEqual(['mixed', '1.23', '0.98']);
+    // "rises from 0.13 on the subset to 0.45", "no model interpolating (85–89 %)"
+    const p = claim('parameters');
+    expect([p.verdict, p.numbers.rho, p.numbers.interpolating]).toEqual(['mixed', 0.45, 0]);
+    expect(fashion.claims.find((c) => c.id === 'parameters')!.numbers.rho).toBeCloseTo(0.13, 2);
+    for (const m of full.family.models) expect(m.trainAccuracy > 0.85 && m.trainAccuracy < 0.89, m.label).toBe(true);
+    // "grows 2.4× and … 18×, the same pattern at all three scales"
+    const over = claim('over-training').numbers;
+    expect([over.curvatureGrowth.toFixed(1), over.slopeGrowth.toFixed(0)]).toEqual(['2.4', '18']);
+    for (const r of [reproduction, fashion, full]) expect(r.claims.find((c) => c.id === 'over-training')!.verdict).toBe('mixed');
+    // "debiased CG a little less (0.116 against 0.125)", "(0.35) … (0.33) … 1.5", "θ0 at 90 %"
+    expect([claim('cg').numbers.debiased128.toFixed(3), claim('cg').numbers.single128.toFixed(3)]).toEqual(['0.116', '0.125']);
+    expect([claim('laplace').numbers.debiased128.toFixed(2), claim('laplace').numbers.full.toFixed(2), claim('laplace').numbers.single128.toFixed(1)]).toEqual(['0.35', '0.33', '1.5']);
+    expect(full.models.main.final.trainAccuracy.toFixed(2)).toBe('0.90');
+    // "122 minutes", "41 minutes", "26 (its training 5)", "2.6 GiB, in the K-FAC bias study"
+    const seconds = (part: string) => full.timings.find((t) => t.part === part)!.seconds;
+    expect(Math.round(full.totalSeconds / 60)).toBe(122);
+    expect(Math.round(seconds('Laplace experiment') / 60)).toBe(41);
+    expect(Math.round(seconds('ConvNet family') / 60)).toBe(26);
+    expect(Math.round(full.models.family.reduce((a, m) => a + m.trainSeconds, 0) / 60)).toBe(5);
+    expect((full.peakRssBytes / 2 ** 30).toFixed(1)).toBe('2.6');
+    const firstAtPeak = full.timings.find((t) => t.peakRssBytes === full.peakRssBytes)!;
+    expect(firstAtPeak.part).toBe('K-FAC bias');
+  });
+
+  it('the verdict table has a column per data scale, each from its own results.json, and names what changed', () => {
+    const table = verdictsByScale(reproductionsByScale());
+    const rows = table.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| paper') && !l.startsWith('| ---'));
+    expect(rows).toHaveLength(9);
+    for (const [i, row] of rows.entries()) {
+      const cells = row.split('|').slice(3, 6).map((c) => c.trim().replace(/\*/g, ''));
+      expect(cells).toEqual([reproduction, fashion, full].map((r) => r.claims[i].verdict));
+    }
+    expect(full.data.trainExamples).toBe(60000);
+    expect(full.data.testExamples).toBe(10000);
+    expect(full.settings.mode).toBe('full');
+    expect(full.settings.subset).toBeNull();
   });
 
   it('the prose on the digits reproduction says what its results.json shows', () => {

@@ -23,6 +23,9 @@ export const CG_RESULTS = 'docs/cg/cg-study.json';
 export const LAPLACE_RESULTS = 'docs/laplace/laplace-study.json';
 export const REPRODUCE_RESULTS = 'docs/reproduce/results.json';
 export const REPRODUCE_FASHION_RESULTS = 'docs/reproduce-fashion/results.json';
+export const REPRODUCE_FULL_RESULTS = 'docs/reproduce-full/results.json';
+/** The command behind docs/reproduce-full (the evidence run). */
+export const FULL_COMMAND = 'npm start -- --scale full --data fashion-mnist:/usr/share/datasets/fashion-mnist --out docs/reproduce-full';
 
 /** What results.json of `mbquad reproduce` holds (the fields read here). */
 export type ReproduceReport = Reproduction & { claims: Claim[] };
@@ -31,13 +34,47 @@ export type ReproduceReport = Reproduction & { claims: Claim[] };
 export function reproduceSection(r: ReproduceReport, command: string): string {
   const cell = (s: string) => s.replace(/\|/g, '\\|');
   const minutes = (s: number) => `${(s / 60).toFixed(1)} min`;
+  const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+  const memory = r.peakRssBytes ? ` Peak resident memory: ${mib(r.peakRssBytes)}.` : '';
+  const cuts = r.settings.cuts ?? [];
   return [
-    ...wrap(`\`${command}\` on ${r.data.name.split('/')[0]} (${r.data.trainExamples.toLocaleString('en-US')} training and ${r.data.testExamples.toLocaleString('en-US')} test images${r.settings.subset ? `, a seeded subset (seed ${r.settings.subset.seed})` : ''}) took ${minutes(r.totalSeconds)} here: ${r.timings.map((t) => `${t.part} ${t.seconds.toFixed(0)} s`).join(', ')}.`, ''),
+    ...wrap(`\`${command}\` on ${r.data.name.split('/')[0]} (${r.data.trainExamples.toLocaleString('en-US')} training and ${r.data.testExamples.toLocaleString('en-US')} test images${r.settings.subset ? `, a seeded subset (seed ${r.settings.subset.seed})` : ''}) took ${minutes(r.totalSeconds)} here: ${r.timings.map((t) => `${t.part} ${t.seconds.toFixed(0)} s`).join(', ')}.${memory}`, ''),
+    ...(cuts.length > 0 ? ['', 'Cut for time, before the first run (`settings.cuts`):', '', ...cuts.flatMap((c) => wrap(c, '- '))] : []),
     '',
     '| paper | verdict | measured |',
     '| --- | --- | --- |',
     ...r.claims.map((c) => `| ${cell(c.figures)} | **${c.verdict}** | ${cell(fillNumbers(c, (_, v) => formatNumber(v)))} |`),
   ].join('\n');
+}
+
+/**
+ * Each claim's verdict at each data scale, one column per reproduction (in the order given), and
+ * which verdicts the scales agree on.
+ */
+export function verdictsByScale(runs: { label: string; r: ReproduceReport }[]): string {
+  const ids = runs[0].r.claims.map((c) => c.id);
+  for (const { label, r } of runs) if (r.claims.map((c) => c.id).join() !== ids.join()) throw new Error(`${label}: its claims are not ${ids.join(', ')}`);
+  const verdicts = (id: string) => runs.map(({ r }) => r.claims.find((c) => c.id === id)!.verdict);
+  const same = ids.filter((id) => new Set(verdicts(id)).size === 1), changed = ids.filter((id) => !same.includes(id));
+  const name = (id: string) => `${runs[0].r.claims.find((c) => c.id === id)!.figures} (${id})`;
+  const list = (xs: string[]) => (xs.length === 0 ? 'none' : xs.map(name).join(', '));
+  return [
+    `| paper | claim | ${runs.map(({ label }) => label).join(' | ')} |`,
+    `| --- | --- | ${runs.map(() => '---').join(' | ')} |`,
+    ...ids.map((id) => `| ${runs[0].r.claims.find((c) => c.id === id)!.figures} | ${id} | ${verdicts(id).map((v) => `**${v}**`).join(' | ')} |`),
+    '',
+    ...wrap(`The same at every scale: ${list(same)}. Changed with the scale: ${list(changed)}.`, ''),
+  ].join('\n');
+}
+
+/** The three reproductions, smallest data first: the columns of the verdict table. */
+export function reproductionsByScale(): { label: string; r: ReproduceReport }[] {
+  const read = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as ReproduceReport;
+  return [
+    { label: 'digits (1,438 images)', r: read(REPRODUCE_RESULTS) },
+    { label: 'Fashion-MNIST subset (3,000)', r: read(REPRODUCE_FASHION_RESULTS) },
+    { label: 'Fashion-MNIST full (60,000)', r: read(REPRODUCE_FULL_RESULTS) },
+  ];
 }
 
 /** What `mbquad bias` writes (the fields read here). */
@@ -245,6 +282,8 @@ const REGIONS: Record<string, () => string> = {
   laplace: () => laplaceSection(readJson<LaplaceReport>(LAPLACE_RESULTS)),
   reproduce: () => reproduceSection(readJson<ReproduceReport>(REPRODUCE_RESULTS), 'npm start'),
   'reproduce-fashion': () => reproduceSection(readJson<ReproduceReport>(REPRODUCE_FASHION_RESULTS), 'npm start -- --data fashion-mnist:/usr/share/datasets/fashion-mnist'),
+  'reproduce-full': () => reproduceSection(readJson<ReproduceReport>(REPRODUCE_FULL_RESULTS), FULL_COMMAND),
+  'verdicts-by-scale': () => verdictsByScale(reproductionsByScale()),
 };
 
 /** A document as `npm run readme` leaves it: every region it has regenerated, every excerpt refreshed. */
@@ -260,5 +299,5 @@ export function regenerateDocument(text: string): string {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const path of DOCUMENTS) writeFileSync(path, regenerateDocument(readFileSync(path, 'utf8')));
-  console.log(`${DOCUMENTS.join(', ')}: results regions from ${BIAS_RESULTS}, ${CG_RESULTS}, ${LAPLACE_RESULTS}, ${REPRODUCE_RESULTS} and ${REPRODUCE_FASHION_RESULTS}, code excerpts from examples/ rewritten`);
+  console.log(`${DOCUMENTS.join(', ')}: results regions from ${BIAS_RESULTS}, ${CG_RESULTS}, ${LAPLACE_RESULTS}, ${REPRODUCE_RESULTS}, ${REPRODUCE_FASHION_RESULTS} and ${REPRODUCE_FULL_RESULTS}, code excerpts from examples/ rewritten`);
 }
