@@ -15,7 +15,7 @@ import { peakOf, type CgPeak, type CgStudy } from '../src/curvature/cg-study.ts'
 import { bestPrecisionIndex, laplaceApproaches, type LaplaceRun, type LaplaceStudy } from '../src/curvature/laplace-study.ts';
 import type { TrainSettings } from '../src/nn/train.ts';
 import { fillNumbers, type Claim } from '../src/report/claims.ts';
-import { formatNumber } from '../src/report/report.ts';
+import { formatMiB, formatNumber } from '../src/report/report.ts';
 import type { Reproduction } from '../src/report/reproduction.ts';
 
 export const BIAS_RESULTS = 'docs/bias/bias-study.json';
@@ -34,8 +34,7 @@ export type ReproduceReport = Reproduction & { claims: Claim[] };
 export function reproduceSection(r: ReproduceReport, command: string): string {
   const cell = (s: string) => s.replace(/\|/g, '\\|');
   const minutes = (s: number) => `${(s / 60).toFixed(1)} min`;
-  const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
-  const memory = r.peakRssBytes ? ` Peak resident memory: ${mib(r.peakRssBytes)}.` : '';
+  const memory = r.peakRssBytes ? ` Peak resident memory: ${formatMiB(r.peakRssBytes)}.` : '';
   const cuts = r.settings.cuts ?? [];
   return [
     ...wrap(`\`${command}\` on ${r.data.name.split('/')[0]} (${r.data.trainExamples.toLocaleString('en-US')} training and ${r.data.testExamples.toLocaleString('en-US')} test images${r.settings.subset ? `, a seeded subset (seed ${r.settings.subset.seed})` : ''}) took ${minutes(r.totalSeconds)} here: ${r.timings.map((t) => `${t.part} ${t.seconds.toFixed(0)} s`).join(', ')}.${memory}`, ''),

@@ -8,7 +8,7 @@ import { usage, type Options } from './options.ts';
 import { ProgressBar } from '../node/progress.ts';
 import { peakRssBytes, runReproduction, runStore } from '../node/reproduce.ts';
 import { FULL_SCALE_MINIMUM, REPRODUCE_MODES, REPRODUCE_PARTS, reproduceSettings } from '../report/reproduction.ts';
-import { reportFigures, reportHtml } from '../report/report.ts';
+import { formatMiB, reportFigures, reportHtml } from '../report/report.ts';
 
 export const REPRODUCE_HELP = `mbquad reproduce [--scale quick|default|full] [--out DIR] [--data SOURCE]
 
@@ -65,13 +65,14 @@ export function reproduceCommand(opts: Options): void {
   const claimList = claims(results);
   const figures = reportFigures(results);
   const reportSeconds = (performance.now() - started) / 1000;
-  const withReport = { ...results, timings: [...results.timings, { part: 'report', seconds: reportSeconds, peakRssBytes: peakRssBytes() }], totalSeconds: results.totalSeconds + reportSeconds, peakRssBytes: peakRssBytes() };
+  const peak = peakRssBytes();
+  const withReport = { ...results, timings: [...results.timings, { part: 'report', seconds: reportSeconds, peakRssBytes: peak }], totalSeconds: results.totalSeconds + reportSeconds, peakRssBytes: peak };
   const json = { ...withReport, claims: claimList, figures: figures.map(({ id, study, title }) => ({ id, study, title })) };
   atomicWrite(join(outDir, 'results.json'), `${JSON.stringify(json, null, 1)}\n`, 'results');
   atomicWrite(join(outDir, 'report.html'), reportHtml(withReport, claimList, figures), 'report');
   bar.setOverall(parts, parts);
   bar.finish(`report: ${figures.length} figures, ${claimList.length} claims (${reportSeconds.toFixed(1)} s)`);
   for (const c of claimList) console.log(`${c.verdict.padEnd(11)} ${c.figures.padEnd(16)} ${c.id}`);
-  console.log(`total ${withReport.totalSeconds.toFixed(0)} s (peak memory ${(withReport.peakRssBytes / 2 ** 20).toFixed(0)} MiB) on ${describeThreads()} (MBQUAD_THREADS, MBQUAD_KERNELS); wrote ${join(outDir, 'report.html')} and results.json`);
+  console.log(`total ${withReport.totalSeconds.toFixed(0)} s (peak memory ${formatMiB(peak)}) on ${describeThreads()} (MBQUAD_THREADS, MBQUAD_KERNELS); wrote ${join(outDir, 'report.html')} and results.json`);
   console.log(`open file://${resolve(outDir, 'report.html')} in a browser`);
 }

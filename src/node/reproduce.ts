@@ -2,9 +2,9 @@
  * The whole reproduction (Node only): every study of the paper this project runs, on one data
  * set, with the settings fixed before any outcome was seen (`reproduceSettings`, in
  * src/report/reproduction.ts), and the models each study needs trained once and kept in a store
- * (`trainOrReuse`). `runReproduction`
- * returns plain data — every study's result, the settings, seeds, versions, timings and peak memory
- * — which the report (report.ts) and results.json are made from. Only sizes differ between the
+ * (`trainOrReuse`). `runReproduction` returns plain data — every study's result, the settings,
+ * seeds, versions, timings and peak memory — which the report (report.ts) and results.json are
+ * made from. Only sizes differ between the
  * quick, default and full runs (and, for time, on Fashion-MNIST); the methods and seeds are the same.
  *
  * A run is resumable: every finished part but the first (whose trained model the model store
@@ -25,6 +25,7 @@ import { fromSpec } from '../nn/model.ts';
 import { convNet } from '../nn/presets.ts';
 import type { ModelSpec } from '../nn/spec.ts';
 import type { EpochMetrics, TrainSettings } from '../nn/train.ts';
+import { formatMiB } from '../report/report.ts';
 import { REPRODUCE_PARTS, type ModelSummary, type Reproduction, type ReproduceSettings } from '../report/reproduction.ts';
 import { fail } from '../tensor/index.ts';
 import { corruptedTestSets, type Split } from './datasets.ts';
@@ -33,13 +34,9 @@ import { trainOrReuse } from './model-store.ts';
 import type { ProgressBar } from './progress.ts';
 import { canonical } from './run-folder.ts';
 
-const PARTS = REPRODUCE_PARTS;
-
 export function packageVersion(): string {
   return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
-
-
 
 function summary(label: string, spec: ModelSpec, train: TrainSettings, t: { reused: boolean; trainSeconds: number; history: EpochMetrics[] }): ModelSummary {
   return { label, spec, numParams: fromSpec(spec).numParams, train, reused: t.reused, trainSeconds: t.trainSeconds, final: t.history[t.history.length - 1] };
@@ -91,16 +88,17 @@ export interface RunStore {
 }
 
 /** Runs every study on `data` (from `source`), keeping trained models and finished parts in `store`; see the file header. */
-export function runReproduction(data: Split, source: string, settings: ReproduceSettings, store: RunStore, bar: ProgressBar, totalParts: number = PARTS.length): Reproduction {
+export function runReproduction(data: Split, source: string, settings: ReproduceSettings, store: RunStore, bar: ProgressBar, totalParts: number = REPRODUCE_PARTS.length): Reproduction {
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const timings: Reproduction['timings'] = [];
   // Everything a part's numbers depend on; a kept part with another key is computed anew.
+  const version = packageVersion();
   const partKey = (name: string) => createHash('sha256').update(canonical({
-    format: PART_FORMAT, part: name, mbquad: packageVersion(), source, settings,
+    format: PART_FORMAT, part: name, mbquad: version, source, settings,
     data: { train: data.train.targets.length, test: data.test.targets.length, inputShape: data.train.inputShape },
   })).digest('hex');
-  const kept = (name: string): { seconds: number; peakRssBytes: number; result: unknown } | null => {
+  const readKept = (name: string): { seconds: number; peakRssBytes: number; result: unknown } | null => {
     const file = partFile(store.parts, name);
     if (!existsSync(file)) return null;
     try {
@@ -112,14 +110,16 @@ export function runReproduction(data: Split, source: string, settings: Reproduce
     }
     return null;
   };
-  const resumable = PARTS.slice(1).filter((name) => kept(name) !== null);
-  if (resumable.length > 0) bar.finish(`resuming: ${resumable.length} of ${PARTS.length} parts already finished in ${store.parts} (${resumable.join(', ')})`);
+  // Every kept part is read (and checked) once, here, so that the first line can say what resumes.
+  const kept = new Map(REPRODUCE_PARTS.slice(1).map((name) => [name, readKept(name)]));
+  const resumable = [...kept].filter(([, stored]) => stored !== null).map(([name]) => name);
+  if (resumable.length > 0) bar.finish(`resuming: ${resumable.length} of ${REPRODUCE_PARTS.length} parts already finished in ${store.parts} (${resumable.join(', ')})`);
   let partIndex = 0;
   /** Runs one part, or (`keep`) reads it from a finished earlier run of the same settings. */
-  const part = <T>(name: (typeof PARTS)[number], run: () => T, done: (result: T) => string, keep = true): T => {
+  const part = <T>(name: (typeof REPRODUCE_PARTS)[number], run: () => T, done: (result: T) => string, keep = true): T => {
     bar.setOverall(partIndex, totalParts);
     partIndex++;
-    const stored = keep ? kept(name) : null;
+    const stored = keep ? kept.get(name) : null;
     if (stored) {
       timings.push({ part: name, seconds: stored.seconds, peakRssBytes: stored.peakRssBytes, resumed: true });
       bar.finish(`${name}: resumed from ${partFile(store.parts, name)}: ${done(stored.result as T)} (${stored.seconds.toFixed(1)} s when it ran)`);
@@ -134,7 +134,7 @@ export function runReproduction(data: Split, source: string, settings: Reproduce
       ensureDirectory(store.parts, 'folder of finished parts');
       atomicWrite(partFile(store.parts, name), exactStringify({ format: PART_FORMAT, key: partKey(name), seconds, peakRssBytes: peak, result }), 'finished part');
     }
-    bar.finish(`${name}: ${done(result)} (${seconds.toFixed(1)} s, peak memory ${(peak / 2 ** 20).toFixed(0)} MiB)`);
+    bar.finish(`${name}: ${done(result)} (${seconds.toFixed(1)} s, peak memory ${formatMiB(peak)})`);
     return result;
   };
   const progress = (prefix: string) => (stage: string, done: number, total: number) => bar.update(`${prefix}: ${stage}`, done, total, '');

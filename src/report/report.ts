@@ -62,6 +62,9 @@ export function formatNumber(x: number): string {
   return a !== 0 && (a < 1e-3 || a >= 1e5) ? x.toExponential(2) : String(Number(x.toPrecision(3)));
 }
 
+/** Bytes as mebibytes, whole: how the report, the README and the command line show memory. */
+export const formatMiB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+
 /** A results number in the page, marked with its path in results.json. */
 const shown = (path: string, value: number, suffix = '') => `<span class="num" data-result="${esc(path)}">${formatNumber(value)}</span>${suffix}`;
 
@@ -110,12 +113,11 @@ export function reportHtml(r: Reproduction, claimList: Claim[], figures: ReportF
     const i = m === r.models.main ? 'models.main' : `models.family.${r.models.family.indexOf(m)}`;
     return `<tr><td>${esc(m.label)}</td><td>${shown(`${i}.numParams`, m.numParams)}</td><td>${esc(`${m.train.optimizer}, lr ${m.train.learningRate}, λ ${m.train.weightDecay}, ${m.train.epochs} epochs, seed ${m.train.seed}`)}</td><td>${shown(`${i}.final.trainAccuracy`, m.final.trainAccuracy)}</td><td>${m.final.testAccuracy === undefined ? '–' : shown(`${i}.final.testAccuracy`, m.final.testAccuracy)}</td><td>${m.reused ? 'reused' : 'trained'}, ${shown(`${i}.trainSeconds`, m.trainSeconds)} s</td></tr>`;
   }).join('\n');
-  const mib = (bytes: number | undefined) => (bytes === undefined ? '' : `${(bytes / 2 ** 20).toFixed(0)} MiB`);
-  const timingRows = r.timings.map((t, i) => `<tr><td>${esc(t.part)}</td><td>${shown(`timings.${i}.seconds`, t.seconds)} s${t.resumed ? ' (an earlier run, resumed)' : ''}</td><td>${mib(t.peakRssBytes)}</td></tr>`).join('\n');
-  const cuts = r.settings.cuts ?? [];
+  const timingRows = r.timings.map((t, i) => `<tr><td>${esc(t.part)}</td><td>${shown(`timings.${i}.seconds`, t.seconds)} s${t.resumed ? ' (an earlier run, resumed)' : ''}</td><td>${t.peakRssBytes === undefined ? '' : formatMiB(t.peakRssBytes)}</td></tr>`).join('\n');
+  const { cuts = [], ...listed } = r.settings;
   const cutList = cuts.length > 0 ? `<p>Cut for time against the paper's settings, before the first run:</p>\n<ul>${cuts.map((c) => `<li>${esc(c)}</li>`).join('')}</ul>` : '';
   const command = r.settings.mode === 'quick' ? ' --quick' : r.settings.mode === 'full' ? ' --scale full' : '';
-  const settings = settingRows({ ...r.settings, cuts: undefined }, '').filter(([k]) => k !== 'cuts').map(([k, v]) => `<tr><td><code>${esc(k)}</code></td><td>${esc(v)}</td></tr>`).join('\n');
+  const settings = settingRows(listed, '').map(([k, v]) => `<tr><td><code>${esc(k)}</code></td><td>${esc(v)}</td></tr>`).join('\n');
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>mbquad reproduction: Debiasing Mini-Batch Quadratics</title><style>${CSS}</style></head>
@@ -124,7 +126,7 @@ export function reportHtml(r: Reproduction, claimList: Claim[], figures: ReportF
 <p>Made by <code>mbquad reproduce${command}${r.data.source === 'digits' ? '' : ` --data ${esc(r.data.source)}`}</code> (mbquad ${esc(r.versions.mbquad)}, Node ${esc(r.versions.node)}), started ${esc(r.startedAt)}.
 Data: <b>${esc(r.data.name.split('/')[0])}</b>, ${shown('data.trainExamples', r.data.trainExamples)} training and ${shown('data.testExamples', r.data.testExamples)} test images
 ${r.settings.subset ? `(a seeded subset: seed ${r.settings.subset.seed}) ` : ''}of shape ${r.data.inputShape.join('×')}. ${r.settings.mode === 'quick' ? '<b>Quick run</b>: small grids and few repeats, a smoke test of the pipeline, not evidence. ' : ''}
-The whole run took ${shown('totalSeconds', r.totalSeconds)} s${r.peakRssBytes ? `, its peak resident memory ${mib(r.peakRssBytes)}` : ''}. Every number below comes from <code>results.json</code> beside this file.</p>
+The whole run took ${shown('totalSeconds', r.totalSeconds)} s${r.peakRssBytes ? `, its peak resident memory ${formatMiB(r.peakRssBytes)}` : ''}. Every number below comes from <code>results.json</code> beside this file.</p>
 <p>The paper: Tatzel et al., <i>Debiasing Mini-Batch Quadratics for Applications in Deep Learning</i> (arXiv:2410.14325). Its models and data sets are far larger (All-CNN-C on CIFAR-10/100, ImageNet); this run asks whether each claim holds at this scale.</p>
 <h2>Claims at a glance</h2>
 <table><tr><th>figures</th><th>the paper's claim</th><th>verdict</th></tr>
